@@ -1,0 +1,16 @@
+"""Test settings: the real settings with a fast hasher and Celery tasks run inline.
+
+Tests under tests/integration/ start a real worker on the configured broker instead.
+"""
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["default"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "test-media")},  # noqa: F405
+}
+SECURE_SSL_REDIRECT = False
