@@ -12,8 +12,9 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
 
-    from assessments.models import Assessment, AssessmentQuerySet, Employee, User
+    from assessments.models import Assessment, AssessmentQuerySet, Cycle, Employee, User
 
 SUBMITTED_STATES = ("submitted", "signed_off")
 
@@ -80,3 +81,79 @@ def can_see_employee(user: User | AnonymousUser, employee: Employee) -> bool:
     if is_hr(user) or employee.user_id == user.pk:
         return True
     return employee.manager is not None and employee.manager.user_id == user.pk
+
+
+def visible_cycles(queryset: QuerySet[Cycle], user: User | AnonymousUser) -> QuerySet[Cycle]:
+    """Cycles the user may read: HR all; others those they take part in or whose participants report to them."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if is_hr(user):
+        return queryset
+    # A subquery rather than a join, so a cycle with several of a manager's reports is listed once.
+    memberships = queryset.model.participants.through.objects
+    involved = memberships.filter(Q(employee__user=user) | Q(employee__manager__user=user)).values("cycle_id")
+    return queryset.filter(pk__in=involved)
+
+
+def can_manage_positions(user: User | AnonymousUser) -> bool:
+    return is_hr(user)
+
+
+# Reports, exports and development plans ------------------------------------------------------
+
+
+def _about_visible_employee(user: User | AnonymousUser, prefix: str) -> Q:
+    """Rows about the user themselves or one of their direct reports."""
+    return Q(**{f"{prefix}__user": user}) | Q(**{f"{prefix}__manager__user": user})
+
+
+def visible_report_jobs(queryset: QuerySet[ReportJob], user: User | AnonymousUser) -> QuerySet[ReportJob]:
+    """PDFs about the user, about their direct reports, or about anyone for HR."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if is_hr(user):
+        return queryset
+    return queryset.filter(_about_visible_employee(user, "employee"))
+
+
+def can_request_report(user: User | AnonymousUser, employee: Employee) -> bool:
+    """Anyone may have their own report made, a manager their reports', HR everyone's."""
+    return can_see_employee(user, employee)
+
+
+def visible_exports(queryset: QuerySet[Export], user: User | AnonymousUser) -> QuerySet[Export]:
+    return queryset if is_hr(user) else queryset.none()
+
+
+def can_export(user: User | AnonymousUser) -> bool:
+    return is_hr(user)
+
+
+def can_see_gap_overview(user: User | AnonymousUser) -> bool:
+    """The heatmap and the cycle summary compare many people, so only HR sees them."""
+    return is_hr(user)
+
+
+def visible_plans(
+    queryset: QuerySet[DevelopmentPlan], user: User | AnonymousUser
+) -> QuerySet[DevelopmentPlan]:
+    """The employee's own plan, their manager's view of it, and every plan for HR."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if is_hr(user):
+        return queryset
+    return queryset.filter(_about_visible_employee(user, "employee"))
+
+
+def can_edit_plan(user: User | AnonymousUser, plan: DevelopmentPlan) -> bool:
+    """The two people who agree a plan edit it; HR reads it."""
+    if not user.is_authenticated:
+        return False
+    employee = plan.employee
+    if employee.user_id == user.pk:
+        return True
+    return employee.manager is not None and employee.manager.user_id == user.pk
+
+
+def can_agree_to_plan(user: User | AnonymousUser, plan: DevelopmentPlan) -> bool:
+    return can_edit_plan(user, plan)

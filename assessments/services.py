@@ -24,6 +24,7 @@ from assessments.models import (
     Employee,
     Position,
     Rating,
+    RequiredLevel,
     User,
 )
 from competency.models import BehavioralIndicator, Competency, Track
@@ -288,7 +289,7 @@ def submit_assessment(*, assessment: Assessment, user: User) -> Assessment:
     """Submit a fully rated draft; says exactly which indicators are missing otherwise."""
     if not permissions.can_submit(user, assessment):
         raise PermissionDenied(_("You cannot submit this assessment."))
-    assessment = Assessment.objects.select_for_update().select_related("cycle", "employee__manager").get(
+    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "employee__manager").get(
         pk=assessment.pk
     )
     if assessment.status != Assessment.Status.DRAFT:
@@ -319,7 +320,7 @@ def sign_off_assessment(*, assessment: Assessment, user: User) -> Assessment:
 
     When both have, the assessment and the employee's self-assessment are signed off.
     """
-    assessment = Assessment.objects.select_for_update().select_related("cycle", "employee__manager").get(
+    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "employee__manager").get(
         pk=assessment.pk
     )
     if not permissions.can_sign_off(user, assessment):
@@ -449,3 +450,93 @@ def assessment_levels(*, assessment: Assessment) -> list[CompetencyLevel]:
         competencies=competencies,
         required=required_levels(assessment.employee),
     )
+
+
+# Positions ------------------------------------------------------------------------------------
+
+
+def _require_position_manager(user: User) -> None:
+    if not permissions.can_manage_positions(user):
+        raise PermissionDenied(_("Only HR can manage positions."))
+
+
+def _validate_required_levels(
+    *, track: Track, required_levels: Mapping[str, int], is_complete: bool
+) -> dict[str, Competency]:
+    """The track's competencies by code; refuses other codes, levels outside 1-3 and, when asked, gaps."""
+    competencies = {c.code: c for c in Competency.objects.filter(track=track).order_by("order")}
+    errors: list[str] = []
+    for code, level in required_levels.items():
+        if code not in competencies:
+            errors.append(_("%(code)s is not a competency of the position's track.") % {"code": code})
+        elif not 1 <= level <= 3:
+            errors.append(_("%(code)s: a required level must be 1, 2 or 3.") % {"code": code})
+    missing = [code for code in competencies if code not in required_levels]
+    if is_complete and missing:
+        message = _("Every competency of the track needs a required level; missing: %(codes)s")
+        errors.append(message % {"codes": ", ".join(missing)})
+    if errors:
+        raise ValidationError({"required_levels": errors})
+    return competencies
+
+
+def _set_required_levels(
+    position: Position, competencies: Mapping[str, Competency], required_levels: Mapping[str, int]
+) -> None:
+    RequiredLevel.objects.bulk_create(
+        [
+            RequiredLevel(position=position, competency=competencies[code], level=level)
+            for code, level in required_levels.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["position", "competency"],
+        update_fields=["level"],
+    )
+
+
+@transaction.atomic
+def create_position(
+    *,
+    track: Track,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    required_levels: Mapping[str, int],
+    created_by: User,
+    is_example: bool = False,
+) -> Position:
+    """A position of a track, with the level it requires of every competency of that track."""
+    _require_position_manager(created_by)
+    competencies = _validate_required_levels(track=track, required_levels=required_levels, is_complete=True)
+    position = Position(track=track, code=code, name_zh=name_zh, name_en=name_en, is_example=is_example)
+    position.full_clean()
+    position.save()
+    _set_required_levels(position, competencies, required_levels)
+    return position
+
+
+@transaction.atomic
+def update_position(
+    *,
+    position: Position,
+    updated_by: User,
+    code: str | None = None,
+    name_zh: str | None = None,
+    name_en: str | None = None,
+    is_example: bool | None = None,
+    required_levels: Mapping[str, int] | None = None,
+) -> Position:
+    """Change a position's code, names or example flag, and the required levels given; the others stay."""
+    _require_position_manager(updated_by)
+    competencies = _validate_required_levels(
+        track=position.track, required_levels=required_levels or {}, is_complete=False
+    )
+    changes = {"code": code, "name_zh": name_zh, "name_en": name_en, "is_example": is_example}
+    for field, value in changes.items():
+        if value is not None:
+            setattr(position, field, value)
+    position.full_clean()
+    position.save()
+    if required_levels:
+        _set_required_levels(position, competencies, required_levels)
+    return position

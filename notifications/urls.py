@@ -1,4 +1,13 @@
 from django.urls import path
 
+from notifications import views
+
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/open/", views.open_notification, name="open"),
+    path("<int:pk>/read/", views.mark_read, name="read"),
+    path("read-all/", views.mark_all_read, name="read_all"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("reminders/", views.reminders, name="reminders"),
+]

@@ -1,0 +1,80 @@
+"""The one place that calls WeasyPrint: a Django template in, PDF bytes out.
+
+Fonts come from fontconfig ("Noto Sans CJK SC" from fonts-noto-cjk), which WeasyPrint subsets and
+embeds, so Chinese text is real, copyable text and nothing is fetched. The only URLs a document may
+load are our own static files; the network and the file system are refused.
+See docs/decisions/0004-pdf-pipeline.md.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import logging
+import mimetypes
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# A host that can never resolve (RFC 2606), so a relative URL in a template can only mean our static files.
+STATIC_ORIGIN = "https://static.portal.invalid"
+SUBSET_LIBRARY = "harfbuzz-subset"
+# WeasyPrint logs every layout step at INFO, which would bury the worker's own lines.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+class RefusedURL(ValueError):
+    """A document asked for something other than one of our static files."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serves /static/... from the project's static files and refuses everything else."""
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        path = static_path(url)
+        if path is None:
+            raise RefusedURL(f"only our own static files may be loaded, not {url}")
+        mime_type, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(
+            url, path.read_bytes(), headers={"Content-Type": mime_type or "application/octet-stream"}
+        )
+
+
+def static_path(url: str) -> Path | None:
+    """The file a URL under our static origin names, or None for any other URL."""
+    parts = urlsplit(url)
+    prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+    if f"{parts.scheme}://{parts.netloc}" != STATIC_ORIGIN or not parts.path.startswith(prefix):
+        return None
+    relative = unquote(parts.path[len(prefix) :])
+    try:
+        found = finders.find(relative)
+    except SuspiciousFileOperation:
+        return None
+    if not isinstance(found, str):
+        return None
+    return Path(found)
+
+
+def render_pdf(template_name: str, context: Mapping[str, Any]) -> bytes:
+    """Render a template to an A4 PDF; the template's CSS sets the page, fonts and tables."""
+    html = render_to_string(template_name, dict(context))
+    document = HTML(string=html, base_url=STATIC_ORIGIN + "/", url_fetcher=StaticFilesFetcher())
+    pdf: bytes = document.write_pdf()
+    return pdf
+
+
+def require_harfbuzz_subset(library: str = SUBSET_LIBRARY) -> None:
+    """Stop the worker when HarfBuzz's subsetter is missing: the fallback takes far too long on CJK fonts."""
+    if ctypes.util.find_library(library) is None:
+        raise SystemExit(
+            f"error: the PDF worker needs lib{library} (Debian: apt-get install libharfbuzz-subset0) "
+            "to embed font subsets; it is not installed"
+        )

@@ -1,0 +1,30 @@
+"""The signal this app sends, and what it does when an assessment is signed off or a worker starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.signals import worker_init
+from django.dispatch import Signal, receiver
+
+from assessments.models import Assessment, User
+from assessments.signals import assessment_signed_off
+
+# export: Export, sent once its archive is stored (status done).
+export_finished = Signal()
+
+
+@receiver(assessment_signed_off, dispatch_uid="reports.draft_development_plan")
+def draft_plan_on_manager_signature(sender: Any, assessment: Assessment, by: User, **kwargs: Any) -> None:
+    """The manager's own signature starts the plan; the employee's acknowledgement does not wait for it."""
+    from reports.plans import draft_development_plan
+
+    if assessment.manager_signed_off_at is not None:
+        draft_development_plan(assessment=assessment, by=by)
+
+
+@worker_init.connect(dispatch_uid="reports.require_harfbuzz_subset")
+def refuse_to_start_without_subsetter(**kwargs: Any) -> None:
+    from reports.pdf import require_harfbuzz_subset
+
+    require_harfbuzz_subset()
