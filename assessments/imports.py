@@ -171,7 +171,7 @@ def _xlsx_table(data: bytes) -> Iterator[Iterator[tuple[int, Sequence[object]]]]
             raise _broken_workbook()
         sheet = workbook.worksheets[0]
         # A wrong stored size would make the reader stop early or pad with blank rows.
-        sheet.reset_dimensions()  # type: ignore[union-attr]
+        sheet.reset_dimensions()
         yield enumerate(_guarded(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)), start=1)
     finally:
         workbook.close()
@@ -301,7 +301,7 @@ def _person(name: str, number: str) -> str:
 
 
 def _field_issues(row: ImportRow) -> list[ImportIssue]:
-    issues = []
+    issues: list[ImportIssue] = []
     for name in REQUIRED_FIELDS:
         if not getattr(row, name):
             issues.append(ImportIssue(row.line, name, _("Enter the %(column)s.") % {"column": COLUMN_LABELS[name]}))
@@ -339,7 +339,7 @@ def _field_issues(row: ImportRow) -> list[ImportIssue]:
 def _duplicate_issues(rows: Sequence[ImportRow], name: str, message: str) -> list[ImportIssue]:
     """Every repeat of a value (ignoring case) that appeared on an earlier line."""
     first_line: dict[str, int] = {}
-    issues = []
+    issues: list[ImportIssue] = []
     for row in rows:
         value = getattr(row, name)
         if not value:
@@ -385,7 +385,7 @@ def _loop_issues(rows: Sequence[ImportRow]) -> list[ImportIssue]:
             lines[row.employee_number] = row.line
             managers[row.employee_number] = row.manager or None
             names[row.employee_number] = row.name
-    issues = []
+    issues: list[ImportIssue] = []
     for loop in manager_loops(managers, lines):
         people = " \u2192 ".join(_person(names[number], number) for number in [*loop, loop[0]])
         message = _("The reporting lines form a loop: %(people)s.") % {"people": people}
@@ -413,7 +413,7 @@ def _account_issues(rows: Sequence[ImportRow], existing: Mapping[str, Employee])
     }
     new_usernames = {_username(row.employee_number) for row in rows if row.employee_number not in existing}
     taken_usernames = set(User.objects.filter(username__in=new_usernames).values_list("username", flat=True))
-    issues = []
+    issues: list[ImportIssue] = []
     for row in rows:
         if not row.employee_number or not row.email:
             continue

@@ -21,6 +21,7 @@ from assessments.imports import (
     import_organisation,
     manager_loops,
     read_rows,
+    validate_rows,
 )
 from assessments.models import Department, Employee, Position, User
 from tests import factories
@@ -485,3 +486,31 @@ def test_position_must_exist_even_when_other_positions_do(hr, position, track):
     Position.objects.create(track=track, code="account-representative", name_zh="客户代表", name_en="Rep")
     result = run(hr, csv_bytes([person("E100", position="account-representative"), person("E101", position="ceo")]))
     assert [issue.line for issue in result.errors] == [3]
+
+
+def test_validating_rows_reports_problems_without_writing_anything(position):
+    rows = [ImportRow(2, "E100", "Ann", "ann@example.com", "Brand new", "nope")]
+    issues = validate_rows(rows)
+    assert (issues, Department.objects.filter(name="Brand new").exists()) == (
+        [ImportIssue(2, "position", "There is no position with the code nope.")],
+        False,
+    )
+
+
+def test_bad_row_in_xlsx_is_reported_with_its_sheet_row(hr, position):
+    result = run(hr, xlsx_bytes([person("E100"), [], person("E101", email="bad")]), "people.xlsx")
+    assert result.errors == [ImportIssue(4, "email", "bad is not a valid email address.")]
+
+
+def test_reimporting_the_same_workbook_changes_nothing(hr, position):
+    data = xlsx_bytes([person("E100"), person("E101", manager="E100")])
+    run(hr, data, "people.xlsx")
+    assert run(hr, data, "people.xlsx").unchanged == 2
+
+
+def test_workbook_that_unpacks_to_more_than_100_mb_is_refused(hr, position):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (100 * 1024 * 1024 + 1))
+    result = run(hr, buffer.getvalue(), "people.xlsx")
+    assert messages(result) == "The workbook unpacks to more than 100 MB. Split it into smaller files."
