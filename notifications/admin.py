@@ -12,7 +12,7 @@ from notifications.models import Notification, ReminderLog, ReminderPolicy
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["created_at", "recipient", "kind", "title", "read_at", "email_state"]
     list_filter = ["kind", "email_state", "created_at"]
     search_fields = ["recipient__username", "recipient__email", "title"]
@@ -23,7 +23,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["__str__", "days_before", "escalate_days_after", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -35,7 +35,7 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["on_date", "created_at", "recipient", "kind", "cycle", "assessment", "days", "email_state"]
     list_filter = ["kind", "on_date", "cycle"]
     search_fields = ["recipient__username", "recipient__email", "assessment__employee__name"]

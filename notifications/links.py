@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,6 +10,9 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from assessments.models import Assessment, Cycle
+
+if TYPE_CHECKING:
+    from reports.models import Export
 
 
 def home() -> str:
@@ -26,12 +29,18 @@ def results(assessment: Assessment) -> str:
     return reverse("results", kwargs={"cycle_pk": assessment.cycle_id, "employee_pk": assessment.employee_id})
 
 
+def team() -> str:
+    """A manager's list of their reports and where each one stands."""
+    return reverse("team")
+
+
 def cycle_progress(cycle: Cycle) -> str:
     """HR's view of how far a cycle has got."""
     return reverse("cycle_detail", kwargs={"pk": cycle.pk})
 
 
-def export(export: Any) -> str:
+def export(export: Export) -> str:
+    """The export's page, where HR downloads the archive."""
     return reverse("reports:export", kwargs={"pk": export.pk})
 
 
@@ -44,7 +53,7 @@ def preferences() -> str:
 
 
 def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    return str(settings.SITE_URL).rstrip("/") + path
 
 
 def after_sign_in(path: str) -> str:

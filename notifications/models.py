@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_comma_separated_integer_list
 from django.db import models
 from django.utils import timezone
@@ -48,15 +49,15 @@ class Notification(models.Model):
     # inbox and the email read the same and need no event data to be rebuilt later.
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"), blank=True)
-    link = models.CharField(_("link"), max_length=500, blank=True, help_text=_("A path on this site, e.g. /reports/1/."))
+    link = models.CharField(
+        _("link"), max_length=500, blank=True, help_text=_("A path on this site, e.g. /reports/1/.")
+    )
     items = models.JSONField(
         _("items"), default=list, blank=True, help_text=_("A reminder digest's entries: title, detail and link each.")
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    email_state = models.CharField(
-        _("email"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING
-    )
+    email_state = models.CharField(_("email"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
     email_error = models.TextField(_("email error"), blank=True)
 
@@ -103,6 +104,11 @@ class ReminderPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("Reminder policy"))
+
+    def clean(self) -> None:
+        for name in ("days_before", "escalate_days_after"):
+            if any(day < 0 for day in self._days(getattr(self, name) or "")):
+                raise ValidationError({name: _("Count days from the deadline: 0 or more.")})
 
     @classmethod
     def current(cls) -> ReminderPolicy:

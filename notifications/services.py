@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,7 +21,8 @@ from assessments.models import Assessment, Cycle, Employee, User
 from notifications import links
 from notifications.models import Notification, ReminderLog, ReminderPolicy
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from reports.models import Export
 
 # A pending email older than this was lost on its way to the broker; younger ones may still be retrying.
 REQUEUE_AFTER = timedelta(hours=1)
@@ -62,9 +62,7 @@ def notify(
 @transaction.atomic
 def notify_cycle_opened(*, cycle: Cycle) -> list[Notification]:
     """Every participant: the cycle is open, here is your self-assessment and its deadline."""
-    self_assessments = {
-        a.employee_id: a for a in Assessment.objects.filter(cycle=cycle, kind=Assessment.Kind.SELF)
-    }
+    self_assessments = {a.employee_id: a for a in Assessment.objects.filter(cycle=cycle, kind=Assessment.Kind.SELF)}
     sent = []
     for employee in cycle.participants.select_related("user").filter(user__is_active=True):
         assessment = self_assessments.get(employee.pk)
@@ -97,9 +95,7 @@ def _manager_user(employee: Employee) -> User | None:
 
 def _load(assessment: Assessment) -> Assessment:
     """The assessment with everyone a notification about it names, in one query."""
-    return Assessment.objects.select_related("cycle", "employee__user", "employee__manager__user").get(
-        pk=assessment.pk
-    )
+    return Assessment.objects.select_related("cycle", "employee__user", "employee__manager__user").get(pk=assessment.pk)
 
 
 @transaction.atomic
@@ -119,9 +115,7 @@ def notify_assessment_submitted(*, assessment: Assessment) -> list[Notification]
                 "Your ratings are due by %(date)s."
             ) % {"name": employee.name, "cycle": cycle.name, "date": _date(cycle.manager_assessment_due_on)}
         link = links.assessment_form(rating) if rating is not None else links.home()
-        return [
-            notify(recipient=manager, kind=Notification.Kind.SELF_SUBMITTED, title=title, body=body, link=link)
-        ]
+        return [notify(recipient=manager, kind=Notification.Kind.SELF_SUBMITTED, title=title, body=body, link=link)]
     recipient = employee.user
     with translation.override(language_of(recipient)):
         title = _("Your manager has submitted their assessment of you")
@@ -199,14 +193,18 @@ def notify_assessment_reopened(*, assessment: Assessment, reason: str) -> list[N
 
 
 @transaction.atomic
-def notify_export_finished(*, export: Any) -> list[Notification]:
+def notify_export_finished(*, export: Export) -> list[Notification]:
     """The HR user who asked for a bulk export: it is ready to download."""
-    recipient: User | None = getattr(export, "requested_by", None)
+    recipient = export.requested_by
     if recipient is None or not recipient.is_active:
         return []
     with translation.override(language_of(recipient)):
-        title = _("Your export is ready")
-        body = _("The bulk export you asked for has finished. Download it from the export's page.")
+        title = _("Your export of “%(cycle)s” is ready") % {"cycle": export.cycle.name}
+        body = _("%(done)d of %(total)d documents are in the archive; %(failed)d failed.") % {
+            "done": export.done_count,
+            "total": export.total,
+            "failed": export.failed_count,
+        }
     return [
         notify(
             recipient=recipient,
@@ -330,21 +328,25 @@ def _item_text(item: ReminderItem) -> dict[str, str]:
             title = _("Your self-assessment in “%(cycle)s”") % names
         else:
             title = _("Your assessment of %(name)s in “%(cycle)s”") % names
-        detail = ngettext(
-            "Due on %(date)s, in %(days)d day.", "Due on %(date)s, in %(days)d days.", item.days
-        ) % {**names, "days": item.days}
+        detail = ngettext("Due on %(date)s, in %(days)d day.", "Due on %(date)s, in %(days)d days.", item.days) % {
+            **names,
+            "days": item.days,
+        }
         return {"title": title, "detail": detail, "link": links.assessment_form(assessment)}
     late = -item.days
+    manager = employee.manager
+    is_managers_own = manager is not None and manager.user_id == item.recipient.pk
+    # The manager follows up from their team list; HR from the cycle's progress page.
+    link = links.team() if is_managers_own else links.cycle_progress(cycle)
     if assessment.kind == Assessment.Kind.SELF:
         title = _("%(name)s has not submitted their self-assessment in “%(cycle)s”") % names
-        link = links.home()
+    elif manager is None:
+        title = _("%(name)s has no manager to rate them in “%(cycle)s”") % names
     else:
-        manager = employee.manager
         title = _("%(manager)s has not submitted their assessment of %(name)s in “%(cycle)s”") % {
             **names,
-            "manager": manager.name if manager is not None else "",
+            "manager": manager.name,
         }
-        link = links.cycle_progress(cycle)
     detail = ngettext(
         "It was due on %(date)s, %(days)d day ago.", "It was due on %(date)s, %(days)d days ago.", late
     ) % {**names, "days": late}

@@ -29,13 +29,13 @@ class NotificationEmailTask(DjangoTask):  # type: ignore[misc]
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
-)
+)  # type: ignore[untyped-decorator]
 def send_notification_email(notification_id: int) -> None:
     """Email one notification to its recipient; a second delivery of the same task sends nothing."""
     services.deliver_email(notification_id=notification_id)
 
 
-@shared_task(queue="default", acks_late=True)
+@shared_task(queue="default", acks_late=True)  # type: ignore[untyped-decorator]
 def send_reminders() -> None:
     """Today's reminder digests, then another try for any email that never reached the broker."""
     run = services.send_reminders()

@@ -135,7 +135,9 @@ def test_manager_submission_link_lets_the_employee_open_the_ratings(
     assert response.status_code == 200
 
 
-def test_manager_signature_alone_notifies_nobody(employee, manager, manager_assessment, django_capture_on_commit_callbacks):
+def test_manager_signature_alone_notifies_nobody(
+    employee, manager, manager_assessment, django_capture_on_commit_callbacks
+):
     factories.rate_all(manager_assessment, manager.user, submit=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.sign_off_assessment(assessment=manager_assessment, user=manager.user)

@@ -110,9 +110,7 @@ def test_the_home_page_partial_shows_the_notifications_it_is_given(alice, rf):
     _notify(alice, title="Manager rated you")
     request = rf.get("/")
     request.user = alice
-    html = render_to_string(
-        "notifications/_inbox.html", {"notifications": services.recent_for(alice)}, request=request
-    )
+    html = render_to_string("notifications/_inbox.html", {"notifications": services.recent_for(alice)}, request=request)
     assert "Manager rated you" in html
 
 
@@ -134,7 +132,7 @@ def test_turning_reminder_emails_back_on(client, alice):
 
 def test_the_preferences_page_shows_the_current_choice(client, alice):
     client.force_login(alice)
-    assert 'checked' in client.get(reverse("notifications:preferences")).content.decode()
+    assert "checked" in client.get(reverse("notifications:preferences")).content.decode()
 
 
 @pytest.fixture
@@ -183,3 +181,23 @@ def test_the_reminders_page_costs_the_same_queries_for_many_rows(
     # logs with everything it names, its count, and the cycle choices of the filter.
     with django_assert_num_queries(6):
         client.get(reverse("notifications:reminders"))
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(username="root", is_staff=True, is_superuser=True, is_hr=True)
+
+
+def test_the_admin_lists_reminders_sent_by_kind(client, admin_user, reminder_logs):
+    client.force_login(admin_user)
+    response = client.get("/admin/notifications/reminderlog/", {"kind__exact": "before"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == ReminderLog.objects.filter(kind="before").count() > 0
+
+
+def test_nobody_edits_a_reminder_sent_in_the_admin(client, admin_user, reminder_logs):
+    client.force_login(admin_user)
+    log = ReminderLog.objects.first()
+    response = client.post(f"/admin/notifications/reminderlog/{log.pk}/change/", {"days": 99})
+    assert response.status_code == 403
+    assert ReminderLog.objects.get(pk=log.pk).days == log.days

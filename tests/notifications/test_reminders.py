@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -18,8 +19,8 @@ from tests.notifications.conftest import (
     assessment_of,
     html_of,
     links_in,
-    make_cycle,
     mails_to,
+    make_cycle,
     only_mail_to,
     sign_in_through,
 )
@@ -33,7 +34,9 @@ def today():
 @pytest.fixture
 def team_cycle(track, hr, employee, teammate, other_employee):
     """Self-assessments due in 2 days, manager ratings in 7: Mallory rates Alice and Carol, Oscar rates Bob."""
-    return make_cycle(track=track, hr=hr, employees=[employee, teammate, other_employee], self_due_in=2, manager_due_in=7)
+    return make_cycle(
+        track=track, hr=hr, employees=[employee, teammate, other_employee], self_due_in=2, manager_due_in=7
+    )
 
 
 def run_reminders(django_capture_on_commit_callbacks, **kwargs):
@@ -104,7 +107,9 @@ def test_a_person_who_turned_reminders_off_gets_none(team_cycle, manager, django
     assert not ReminderLog.objects.filter(recipient=manager.user).exists()
 
 
-def test_turning_reminders_off_leaves_other_people_reminded(team_cycle, manager, employee, django_capture_on_commit_callbacks):
+def test_turning_reminders_off_leaves_other_people_reminded(
+    team_cycle, manager, employee, django_capture_on_commit_callbacks
+):
     manager.user.receives_reminders = False
     manager.user.save()
     run_reminders(django_capture_on_commit_callbacks)
@@ -205,3 +210,26 @@ def test_the_command_can_pretend_another_day(team_cycle, today, capsys, django_c
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders", "--date", (today + timedelta(days=1)).isoformat())
     assert "0 digest(s)" in capsys.readouterr().out
+
+
+def test_a_negative_reminder_day_is_refused():
+    with pytest.raises(ValidationError):
+        ReminderPolicy(days_before="7,-2").full_clean()
+
+
+def test_an_escalation_link_takes_the_manager_to_their_team(
+    track, hr, employee, manager, django_capture_on_commit_callbacks
+):
+    make_cycle(track=track, hr=hr, employees=[employee], self_due_in=-1, manager_due_in=20)
+    run_reminders(django_capture_on_commit_callbacks)
+    response = sign_in_through(links_in(only_mail_to(manager.user))[0], manager.user)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0] == "/team/"
+
+
+def test_an_escalation_link_takes_hr_to_the_cycle(track, hr, employee, manager, django_capture_on_commit_callbacks):
+    cycle = make_cycle(track=track, hr=hr, employees=[employee], self_due_in=-8, manager_due_in=-1)
+    run_reminders(django_capture_on_commit_callbacks)
+    response = sign_in_through(links_in(only_mail_to(hr))[0], hr)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0] == f"/cycles/{cycle.pk}/"
