@@ -19,6 +19,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -73,22 +74,23 @@ def deny_unless(is_allowed: bool, message: str | None = None) -> None:
         raise exceptions.PermissionDenied(message)
 
 
-class UserLanguageMixin:
-    """Answer in the reader's saved language.
+class ApiMixin:
+    """What every view here shares: JSON bodies, and answers in the reader's saved language."""
 
-    The language middleware only knows session users; token clients are known once DRF has
-    authenticated them, so the saved language is applied again here.
-    """
+    # Bodies nest (ratings by indicator code, levels by competency code), which forms cannot express.
+    parser_classes: list[Any] = [JSONParser]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # The language middleware only knows session users; token clients are known once DRF
+        # has authenticated them, so their saved language is applied here.
         language = getattr(request.user, "language", "")
         if language:
             translation.activate(language)
 
 
-class Api(UserLanguageMixin, APIView):
-    pass
+class Api(ApiMixin, APIView):
+    """A view of one operation of this API."""
 
 
 def signed_in(request: Request) -> User:
@@ -103,6 +105,7 @@ class TokenObtainApi(Api):
     """Trade a username and password for an API token."""
 
     authentication_classes: list[Any] = []
+    parser_classes = [JSONParser, FormParser]
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
@@ -120,7 +123,7 @@ class MeApi(Api):
 
     @extend_schema(responses={200: MeSerializer, **errors(401)})
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = signed_in(request)
         employee = (
             Employee.objects.select_related("user", "department", "position", "manager").filter(user=user).first()
         )
@@ -128,7 +131,7 @@ class MeApi(Api):
             "username": user.username,
             "is_hr": permissions.is_hr(user),
             "employee": employee,
-            "language": getattr(user, "language", "") or translation.get_language(),
+            "language": user.language or translation.get_language(),
         }
         return Response(MeSerializer(me).data)
 
@@ -141,7 +144,7 @@ def _employees(request: Request) -> QuerySet[Employee]:
 
 
 @extend_schema(responses={200: EmployeeSerializer(many=True), **errors(400, 401, 404)})
-class EmployeeListApi(UserLanguageMixin, generics.ListAPIView[Employee]):
+class EmployeeListApi(ApiMixin, generics.ListAPIView[Employee]):
     """The employees the reader may see: HR everyone, a manager their reports and themselves, others themselves."""
 
     serializer_class = EmployeeSerializer
@@ -152,7 +155,9 @@ class EmployeeListApi(UserLanguageMixin, generics.ListAPIView[Employee]):
 
 
 @extend_schema(responses={200: EmployeeSerializer, **errors(401, 404)})
-class EmployeeDetailApi(UserLanguageMixin, generics.RetrieveAPIView[Employee]):
+class EmployeeDetailApi(ApiMixin, generics.RetrieveAPIView[Employee]):
+    """One employee the reader may see."""
+
     serializer_class = EmployeeSerializer
 
     def get_queryset(self) -> QuerySet[Employee]:
@@ -169,7 +174,7 @@ def _position_response(pk: int, status_code: int = status.HTTP_200_OK) -> Respon
     return Response(PositionSerializer(_positions().get(pk=pk)).data, status=status_code)
 
 
-class PositionListCreateApi(UserLanguageMixin, generics.ListAPIView[Position]):
+class PositionListCreateApi(ApiMixin, generics.ListAPIView[Position]):
     """Positions with the level each requires of every competency; HR creates them."""
 
     serializer_class = PositionSerializer
@@ -202,7 +207,7 @@ class PositionListCreateApi(UserLanguageMixin, generics.ListAPIView[Position]):
         return _position_response(position.pk, status.HTTP_201_CREATED)
 
 
-class PositionDetailUpdateApi(UserLanguageMixin, generics.RetrieveAPIView[Position]):
+class PositionDetailUpdateApi(ApiMixin, generics.RetrieveAPIView[Position]):
     """One position; HR changes its names, code and required levels (the track stays)."""
 
     serializer_class = PositionSerializer
@@ -238,7 +243,12 @@ class PositionDetailUpdateApi(UserLanguageMixin, generics.RetrieveAPIView[Positi
 
 
 def _cycles(request: Request) -> QuerySet[Cycle]:
-    queryset = Cycle.objects.select_related("track").annotate(participant_count=Count("participants"))
+    # Counting makes it a GROUP BY query, which drops the model's ordering: so order it here.
+    queryset = (
+        Cycle.objects.select_related("track")
+        .annotate(participant_count=Count("participants"))
+        .order_by("-created_at", "-pk")
+    )
     return permissions.visible_cycles(queryset, request.user)
 
 
@@ -258,7 +268,7 @@ def _cycle_response(request: Request, pk: int, status_code: int = status.HTTP_20
     return Response(CycleDetailSerializer(cycle).data, status=status_code)
 
 
-class CycleListCreateApi(UserLanguageMixin, generics.ListAPIView[Cycle]):
+class CycleListCreateApi(ApiMixin, generics.ListAPIView[Cycle]):
     """Cycles: HR sees all, others those they take part in or their reports do; HR creates them."""
 
     serializer_class = CycleSerializer
@@ -308,7 +318,7 @@ class CycleListCreateApi(UserLanguageMixin, generics.ListAPIView[Cycle]):
 
 
 @extend_schema(responses={200: CycleDetailSerializer, **errors(401, 404)})
-class CycleDetailApi(UserLanguageMixin, generics.RetrieveAPIView[Cycle]):
+class CycleDetailApi(ApiMixin, generics.RetrieveAPIView[Cycle]):
     """One cycle, with the participants the reader may see."""
 
     serializer_class = CycleDetailSerializer
@@ -380,7 +390,7 @@ def _assessment_response(request: Request, pk: int) -> Response:
 
 
 @extend_schema(responses={200: AssessmentSerializer(many=True), **errors(400, 401, 404)})
-class AssessmentListApi(UserLanguageMixin, generics.ListAPIView[Assessment]):
+class AssessmentListApi(ApiMixin, generics.ListAPIView[Assessment]):
     """The assessments the reader may see, filterable by cycle, employee, kind and status."""
 
     serializer_class = AssessmentSerializer
@@ -391,7 +401,7 @@ class AssessmentListApi(UserLanguageMixin, generics.ListAPIView[Assessment]):
 
 
 @extend_schema(responses={200: AssessmentDetailSerializer, **errors(401, 404)})
-class AssessmentDetailApi(UserLanguageMixin, generics.RetrieveAPIView[Assessment]):
+class AssessmentDetailApi(ApiMixin, generics.RetrieveAPIView[Assessment]):
     """One assessment with its version and every indicator of its cycle's form, rated or not yet."""
 
     serializer_class = AssessmentDetailSerializer
@@ -512,4 +522,4 @@ class AssessmentLevelsApi(Api):
     def get(self, request: Request, pk: int) -> Response:
         assessment = get_object_or_404(_assessments(request).select_related("employee__position"), pk=pk)
         levels = services.assessment_levels(assessment=assessment)
-        return Response(CompetencyLevelSerializer(levels, many=True).data)
+        return Response(CompetencyLevelSerializer(levels, many=True).data)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from assessments.models import Assessment, AssessmentQuerySet, Cycle, Employee, User
+    from reports.models import DevelopmentPlan, Export, ReportJob
 
 SUBMITTED_STATES = ("submitted", "signed_off")
 

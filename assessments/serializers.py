@@ -13,14 +13,14 @@ from rest_framework import serializers
 from assessments import permissions
 from assessments.models import Assessment, Cycle, CycleIndicator, Department, Employee, Position, RequiredLevel
 from assessments.services import CompetencyLevel
-from competency.models import Competency
+from competency.models import Competency, Track
 
 
 class NamedChoiceField(serializers.ChoiceField):
     """A choice field the schema shows as an enum of its own name.
 
     Assessments and cycles both have a status, and assessments and competencies both a kind, each
-    with other choices: without a name of their own, the schema's enums would collide.
+    with other choices (other apps add more): without a name of their own, the schema's enums collide.
     """
 
     def __init__(self, enum_name: str, **kwargs: Any) -> None:
@@ -28,11 +28,11 @@ class NamedChoiceField(serializers.ChoiceField):
         super().__init__(**kwargs)
 
 
-class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
+class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
     target_class = NamedChoiceField
 
     def get_name(self) -> str:
-        return self.target.enum_name
+        return str(self.target.enum_name)
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         schema = build_choice_field(self.target)
@@ -75,7 +75,9 @@ class MeSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     is_hr = serializers.BooleanField()
     employee = EmployeeSerializer(allow_null=True)
-    language = serializers.ChoiceField(choices=settings.LANGUAGES, help_text="The saved choice, else the response's.")
+    language = NamedChoiceField(
+        "UserLanguageEnum", choices=settings.LANGUAGES, help_text="The saved choice, else the response's."
+    )
 
 
 class RequiredLevelSerializer(serializers.ModelSerializer[RequiredLevel]):
@@ -89,7 +91,7 @@ class RequiredLevelSerializer(serializers.ModelSerializer[RequiredLevel]):
 
 
 class PositionSerializer(serializers.ModelSerializer[Position]):
-    track = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    track = serializers.SlugRelatedField[Track](slug_field="code", read_only=True)
     name = serializers.CharField(read_only=True)
     required_levels = RequiredLevelSerializer(many=True, read_only=True)
 
@@ -99,7 +101,7 @@ class PositionSerializer(serializers.ModelSerializer[Position]):
 
 
 class CycleSerializer(serializers.ModelSerializer[Cycle]):
-    track = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    track = serializers.SlugRelatedField[Track](slug_field="code", read_only=True)
     status = NamedChoiceField("CycleStatusEnum", choices=Cycle.Status.choices, read_only=True)
     participant_count = serializers.IntegerField(read_only=True)
 
@@ -219,7 +221,8 @@ class CompetencyLevelSerializer(serializers.Serializer[CompetencyLevel]):
     code = serializers.CharField(source="competency.code")
     name = serializers.CharField(source="competency.name")
     kind = serializers.ChoiceField(source="competency.kind", choices=Competency.Kind.choices)
-    required = serializers.IntegerField(allow_null=True)
+    # DRF's metaclass takes declared fields off the class, so this does not shadow Field.required.
+    required = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
     level = serializers.IntegerField()
     gap = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField(source="result.reason")

@@ -197,6 +197,8 @@ def open_cycle(*, cycle: Cycle, opened_by: User) -> Cycle:
 def add_participants(*, cycle: Cycle, employees: Iterable[Employee], added_by: User) -> Cycle:
     """Add people to a cycle; in an open cycle their assessments start at once."""
     _require_hr(added_by)
+    # Decide on the stored status, not the caller's copy, which may predate a close.
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.status == Cycle.Status.CLOSED:
         raise ValidationError({"participants": _("A closed cycle cannot take new participants.")})
     employees = list(employees)
@@ -363,6 +365,9 @@ def reopen_assessment(*, assessment: Assessment, reopened_by: User, reason: str)
     if not reason:
         raise ValidationError({"reason": _("Give a reason for reopening.")})
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    # The caller's copy may predate another reopening; a second one would bump the version under the rater.
+    if assessment.status == Assessment.Status.DRAFT:
+        raise ValidationError({"status": _("This assessment is already a draft.")})
     assessment.status = Assessment.Status.DRAFT
     assessment.submitted_at = None
     assessment.manager_signed_off_at = None

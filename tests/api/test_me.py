@@ -16,7 +16,11 @@ def test_me_shows_the_employee_and_their_manager(as_alice, employee, manager):
     assert body["employee"]["name"] == "Alice"
     assert body["employee"]["employee_number"] == employee.employee_number
     assert body["employee"]["position"]["code"] == "account-manager"
-    assert body["employee"]["manager"] == {"id": manager.pk, "employee_number": manager.employee_number, "name": "Mallory"}
+    assert body["employee"]["manager"] == {
+        "id": manager.pk,
+        "employee_number": manager.employee_number,
+        "name": "Mallory",
+    }
 
 
 def test_me_of_hr_without_an_employee_profile_has_no_employee(as_hr):
