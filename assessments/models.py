@@ -83,7 +83,9 @@ class RequiredLevel(models.Model):
 
     position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="required_levels")
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="required_levels")
-    level = models.PositiveSmallIntegerField(_("required level"), validators=[MinValueValidator(1), MaxValueValidator(3)])
+    level = models.PositiveSmallIntegerField(
+        _("required level"), validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
 
     class Meta:
         verbose_name = _("required level")
@@ -101,9 +103,11 @@ class RequiredLevel(models.Model):
 class EmployeeQuerySet(models.QuerySet["Employee"]):
     def visible_to(self, user: User) -> EmployeeQuerySet:
         """HR sees everyone; a manager their direct reports and themselves; others themselves."""
+        from assessments import permissions
+
         if not user.is_authenticated:
             return self.none()
-        if user.is_hr:
+        if permissions.is_hr(user):
             return self
         return self.filter(Q(user=user) | Q(manager__user=user))
 
@@ -139,6 +143,14 @@ class Employee(models.Model):
         return f"{self.name} ({self.employee_number})"
 
 
+class CycleQuerySet(models.QuerySet["Cycle"]):
+    def visible_to(self, user: User) -> CycleQuerySet:
+        """HR sees every cycle; others those they take part in or whose participants report to them."""
+        from assessments import permissions
+
+        return permissions.visible_cycles(self, user)  # type: ignore[return-value]
+
+
 class Cycle(models.Model):
     """An assessment round: who takes part, against which track, in which windows."""
 
@@ -157,7 +169,9 @@ class Cycle(models.Model):
     demonstrated_at = models.PositiveSmallIntegerField(
         _("rating that demonstrates an indicator"), default=2, validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
-    attainment_numerator = models.PositiveSmallIntegerField(_("share of indicators to attain a level (numerator)"), default=2)
+    attainment_numerator = models.PositiveSmallIntegerField(
+        _("share of indicators to attain a level (numerator)"), default=2
+    )
     attainment_denominator = models.PositiveSmallIntegerField(
         _("share of indicators to attain a level (denominator)"), default=3
     )
@@ -168,6 +182,8 @@ class Cycle(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects = CycleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cycle")
@@ -318,7 +334,9 @@ class Rating(models.Model):
         verbose_name_plural = _("ratings")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "indicator"], name="unique_rating"),
-            models.CheckConstraint(condition=Q(score__gte=0, score__lte=3) | Q(score__isnull=True), name="score_0_to_3"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=3) | Q(score__isnull=True), name="score_0_to_3"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,7 +52,9 @@ def _keys(username: str, address: str) -> list[str]:
 
 
 @receiver(user_login_failed)
-def count_failed_login(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def count_failed_login(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     """Count failures per username and per address for the throttle window."""
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     for key in _keys(str(credentials.get("username", "")), _client_address(request)):

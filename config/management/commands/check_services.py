@@ -16,11 +16,15 @@ class Command(BaseCommand):
         try:
             connection.ensure_connection()
         except OperationalError as error:
-            raise CommandError(f"cannot reach the database: {' '.join(str(error).split())} (check DATABASE_URL)")
-        broker = app.conf.broker_url
+            reason = " ".join(str(error).split())
+            raise CommandError(f"cannot reach the database: {reason} (check DATABASE_URL)") from None
+        broker = app.connection_for_write()
         try:
-            with app.connection_for_write() as conn:
+            with broker as conn:
                 conn.ensure_connection(max_retries=1, timeout=3)
         except Exception as error:  # noqa: BLE001 - any transport error means the same to the person starting us
-            raise CommandError(f"cannot reach the Celery broker at {conn.as_uri()}: {error} (check CELERY_BROKER_URL)")
-        self.stdout.write(f"database: {connection.vendor} ({connection.settings_dict['NAME']}); broker: {broker.split('@')[-1]}")
+            raise CommandError(
+                f"cannot reach the Celery broker at {broker.as_uri()}: {error} (check CELERY_BROKER_URL)"
+            ) from None
+        database = f"{connection.vendor} ({connection.settings_dict['NAME']})"
+        self.stdout.write(f"database: {database}; broker: {broker.as_uri()}")
