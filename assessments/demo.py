@@ -15,7 +15,7 @@ from assessments.models import Assessment, Cycle, CycleIndicator, Department, Em
 from competency.models import Competency, Track
 from competency.source import TRACK_CODE
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - the documented demo password, never used outside the demo
 DEMO_CYCLE_NAME = "2026 年度胜任能力评估 · 2026 annual competency review"
 
 

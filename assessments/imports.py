@@ -35,6 +35,8 @@ from django.utils.translation import gettext_lazy
 
 from assessments import permissions
 from assessments.models import Department, Employee, Position, User
+from audit.models import AuditEvent
+from audit.services import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -621,6 +623,13 @@ def import_organisation(*, file: IO[bytes], filename: str, imported_by: User) ->
         return ImportResult(
             errors=[ImportIssue(FILE_LINE, "", _("Someone changed the same people at the same time. Import again."))]
         )
+    record_event(
+        actor=imported_by,
+        action=AuditEvent.Action.ORGANISATION_IMPORTED,
+        subject=filename,
+        detail=_("%(created)d created, %(updated)d updated, %(unchanged)d unchanged")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
     logger.info(
         "Organisation import by %s from %s: %d created, %d updated, %d unchanged",
         imported_by.username,

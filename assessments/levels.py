@@ -144,6 +144,8 @@ def generic_degree(scores: Sequence[IndicatorScore]) -> LevelResult:
     return LevelResult(level=degree, is_generic=True, mean=mean, rated=rated, total=total)
 
 
-def competency_level(scores: Sequence[IndicatorScore], *, is_generic: bool, rule: LevelRule = LevelRule()) -> LevelResult:
+def competency_level(
+    scores: Sequence[IndicatorScore], *, is_generic: bool, rule: LevelRule = LevelRule()
+) -> LevelResult:
     """Dispatch to the professional or the generic rule."""
     return generic_degree(scores) if is_generic else professional_level(scores, rule)

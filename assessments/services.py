@@ -27,6 +27,8 @@ from assessments.models import (
     RequiredLevel,
     User,
 )
+from audit.models import AuditEvent
+from audit.services import record_event
 from competency.models import BehavioralIndicator, Competency, Track
 
 MAX_NOTE_LENGTH = 4000
@@ -70,9 +72,7 @@ def _require_hr(user: User) -> None:
         raise PermissionDenied(_("Only HR can manage cycles."))
 
 
-def _validate_windows(
-    *, self_opens: date, self_due: date, manager_opens: date, manager_due: date
-) -> None:
+def _validate_windows(*, self_opens: date, self_due: date, manager_opens: date, manager_due: date) -> None:
     errors: dict[str, str] = {}
     if self_due < self_opens:
         errors["self_assessment_due_on"] = _("The self-assessment deadline is before the window opens.")
@@ -187,6 +187,12 @@ def open_cycle(*, cycle: Cycle, opened_by: User) -> Cycle:
     cycle.status = Cycle.Status.OPEN
     cycle.opened_at = timezone.now()
     cycle.save(update_fields=["status", "opened_at"])
+    record_event(
+        actor=opened_by,
+        action=AuditEvent.Action.CYCLE_OPENED,
+        subject=cycle.name,
+        detail=_("%(count)d participants") % {"count": len(participants)},
+    )
     from assessments import signals
 
     transaction.on_commit(lambda: signals.cycle_opened.send(sender=Cycle, cycle=cycle))
@@ -218,6 +224,7 @@ def close_cycle(*, cycle: Cycle, closed_by: User) -> Cycle:
     cycle.status = Cycle.Status.CLOSED
     cycle.closed_at = timezone.now()
     cycle.save(update_fields=["status", "closed_at"])
+    record_event(actor=closed_by, action=AuditEvent.Action.CYCLE_CLOSED, subject=cycle.name)
     return cycle
 
 
@@ -256,6 +263,7 @@ def save_ratings(
     if not updated:
         assessment.refresh_from_db()
         raise StaleWrite(assessment)
+    changes = _describe_changes(assessment, ratings, ids)
     if ratings:
         Rating.objects.bulk_create(
             [
@@ -269,10 +277,44 @@ def save_ratings(
     AssessmentEvent.objects.create(
         assessment=assessment, actor=rater, action=AssessmentEvent.Action.SAVED, detail=", ".join(sorted(ratings))
     )
+    if changes:
+        _audit(rater, AuditEvent.Action.RATINGS_CHANGED, assessment, "; ".join(changes))
     assessment.version = expected_version + 1
     assessment.last_saved_at = now
     assessment.last_saved_by = rater
     return assessment
+
+
+def _describe_changes(assessment: Assessment, ratings: Mapping[str, RatingInput], ids: Mapping[str, int]) -> list[str]:
+    """What a save changes, e.g. "MKT-1-01: 1 → 2", for the audit log; unchanged ratings are left out."""
+    previous = {
+        indicator_id: (score, note)
+        for indicator_id, score, note in Rating.objects.filter(
+            assessment=assessment, indicator_id__in=[ids[code] for code in ratings]
+        ).values_list("indicator_id", "score", "note")
+    }
+    changes = []
+    for code in sorted(ratings):
+        old_score, old_note = previous.get(ids[code], (None, ""))
+        new = ratings[code]
+        parts = []
+        if old_score != new.score:
+            parts.append(f"{'–' if old_score is None else old_score} → {'–' if new.score is None else new.score}")
+        if old_note != new.note:
+            parts.append(_("note changed"))
+        if parts:
+            changes.append(f"{code}: {', '.join(parts)}")
+    return changes
+
+
+def _audit(actor: User, action: AuditEvent.Action, assessment: Assessment, detail: str = "") -> None:
+    record_event(
+        actor=actor,
+        action=action,
+        subject=f"{assessment.employee.name} · {assessment.get_kind_display()} · {assessment.cycle.name}",
+        employee=assessment.employee,
+        detail=detail,
+    )
 
 
 def missing_indicators(assessment: Assessment) -> list[str]:
@@ -291,8 +333,10 @@ def submit_assessment(*, assessment: Assessment, user: User) -> Assessment:
     """Submit a fully rated draft; says exactly which indicators are missing otherwise."""
     if not permissions.can_submit(user, assessment):
         raise PermissionDenied(_("You cannot submit this assessment."))
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "employee__manager").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("cycle", "employee__manager")
+        .get(pk=assessment.pk)
     )
     if assessment.status != Assessment.Status.DRAFT:
         raise ValidationError({"status": _("This assessment has already been submitted.")})
@@ -310,6 +354,7 @@ def submit_assessment(*, assessment: Assessment, user: User) -> Assessment:
     assessment.save(update_fields=["status", "submitted_at", "version"])
     assessment.refresh_from_db(fields=["version"])
     AssessmentEvent.objects.create(assessment=assessment, actor=user, action=AssessmentEvent.Action.SUBMITTED)
+    _audit(user, AuditEvent.Action.ASSESSMENT_SUBMITTED, assessment)
     from assessments import signals
 
     transaction.on_commit(lambda: signals.assessment_submitted.send(sender=Assessment, assessment=assessment))
@@ -322,8 +367,10 @@ def sign_off_assessment(*, assessment: Assessment, user: User) -> Assessment:
 
     When both have, the assessment and the employee's self-assessment are signed off.
     """
-    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "employee__manager").get(
-        pk=assessment.pk
+    assessment = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("cycle", "employee__manager")
+        .get(pk=assessment.pk)
     )
     if not permissions.can_sign_off(user, assessment):
         raise PermissionDenied(_("You cannot sign off this assessment now."))
@@ -346,6 +393,13 @@ def sign_off_assessment(*, assessment: Assessment, user: User) -> Assessment:
         ).update(status=Assessment.Status.SIGNED_OFF, signed_off_at=now)
     assessment.save(update_fields=["manager_signed_off_at", "employee_acknowledged_at", "status", "signed_off_at"])
     AssessmentEvent.objects.create(assessment=assessment, actor=user, action=action)
+    _audit(
+        user,
+        AuditEvent.Action.ASSESSMENT_SIGNED_OFF
+        if action == AssessmentEvent.Action.SIGNED_OFF
+        else AuditEvent.Action.ASSESSMENT_ACKNOWLEDGED,
+        assessment,
+    )
     from assessments import signals
 
     transaction.on_commit(
@@ -359,13 +413,13 @@ def sign_off_assessment(*, assessment: Assessment, user: User) -> Assessment:
 @transaction.atomic
 def reopen_assessment(*, assessment: Assessment, reopened_by: User, reason: str) -> Assessment:
     """HR returns a submitted or signed-off assessment to draft, with a reason; ratings are kept."""
-    if not permissions.can_reopen(reopened_by, assessment):
+    if not permissions.is_hr(reopened_by):
         raise PermissionDenied(_("Only HR can reopen an assessment."))
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for reopening.")})
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    # The caller's copy may predate another reopening; a second one would bump the version under the rater.
+    # Decide on the stored state, not the caller's copy, which may predate a sign-off or another reopening.
+    assessment = Assessment.objects.select_for_update().select_related("employee", "cycle").get(pk=assessment.pk)
     if assessment.status == Assessment.Status.DRAFT:
         raise ValidationError({"status": _("This assessment is already a draft.")})
     assessment.status = Assessment.Status.DRAFT
@@ -380,6 +434,7 @@ def reopen_assessment(*, assessment: Assessment, reopened_by: User, reason: str)
     AssessmentEvent.objects.create(
         assessment=assessment, actor=reopened_by, action=AssessmentEvent.Action.REOPENED, detail=reason
     )
+    _audit(reopened_by, AuditEvent.Action.ASSESSMENT_REOPENED, assessment, reason)
     from assessments import signals
 
     transaction.on_commit(

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "assessments",
     "reports",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,8 @@ def test_catalogue_is_readable_without_signing_in(client):
     assert response.status_code == 200
 
 
-def test_catalogue_shows_chinese_by_default(client):
+def test_catalogue_shows_chinese_by_default(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     page = client.get(reverse("competency:catalogue")).content.decode()
     assert "大客户销售序列胜任能力模型" in page
     assert "市场信息分析" in page

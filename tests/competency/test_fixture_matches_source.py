@@ -21,9 +21,7 @@ def source_indicators() -> list[tuple[str, int | None, int, str]]:
         rows += [(competency["code"], None, n, t) for n, t in enumerate(competency["indicators_zh"], start=1)]
     for competency in SOURCE["professional"]:
         for level in competency["levels"]:
-            rows += [
-                (competency["code"], level["level"], n, t) for n, t in enumerate(level["indicators_zh"], start=1)
-            ]
+            rows += [(competency["code"], level["level"], n, t) for n, t in enumerate(level["indicators_zh"], start=1)]
     return rows
 
 

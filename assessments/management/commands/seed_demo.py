@@ -18,7 +18,7 @@ class Command(BaseCommand):
         seed_demo(with_cycle=not options["without_cycle"])
         if options["quiet_logins"]:
             return
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write("  hr          HR: cycles, organisation, exports, admin")
         for username, _number, name, _dept, _position, manager in PEOPLE:
             role = f"reports to {manager}" if manager else "manager"
