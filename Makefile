@@ -36,6 +36,7 @@ run: install messages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py loaddata key_account_sales -v 0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py send_reminders
 	@echo "Portal: http://$(HOST):$(PORT)/   (Ctrl-C stops the server, the worker and beat)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A config worker -Q default,pdf --concurrency 2 --loglevel INFO & \

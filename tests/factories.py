@@ -39,9 +39,7 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
 
 def position_with_requirements(track: Track, *, code: str, level: int) -> Position:
     """A position requiring `level` of every competency of the track."""
-    position, _ = Position.objects.get_or_create(
-        code=code, defaults={"track": track, "name_zh": code, "name_en": code}
-    )
+    position, _ = Position.objects.get_or_create(code=code, defaults={"track": track, "name_zh": code, "name_en": code})
     for competency in Competency.objects.filter(track=track):
         RequiredLevel.objects.update_or_create(position=position, competency=competency, defaults={"level": level})
     return position
