@@ -60,6 +60,7 @@ _ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this."),
     404: OpenApiResponse(ErrorSerializer, description="No such record among those the reader may see."),
     409: OpenApiResponse(StaleVersionErrorSerializer, description="Changed elsewhere since it was loaded."),
+    413: OpenApiResponse(ErrorSerializer, description="The body is larger than the portal accepts."),
     429: OpenApiResponse(ErrorSerializer, description="Too many attempts; try again later."),
 }
 
@@ -442,7 +443,9 @@ class AssessmentRatingsUpdateApi(Api):
         version = serializers.IntegerField(min_value=0, help_text="The version the ratings were loaded at.")
         ratings = serializers.DictField(child=RatingInputSerializer(), help_text="Ratings by indicator code.")
 
-    @extend_schema(request=InputSerializer, responses={200: AssessmentSerializer, **errors(400, 401, 403, 404, 409)})
+    @extend_schema(
+        request=InputSerializer, responses={200: AssessmentSerializer, **errors(400, 401, 403, 404, 409, 413)}
+    )
     def put(self, request: Request, pk: int) -> Response:
         assessment = _get_assessment(request, pk)
         deny_unless(permissions.can_rate(request.user, assessment), _("You cannot change these ratings."))

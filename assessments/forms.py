@@ -47,9 +47,7 @@ class RatingsForm(forms.Form):
     def ratings(self) -> dict[str, RatingInput]:
         """The cleaned ratings by indicator code."""
         return {
-            code: RatingInput(
-                score=self.cleaned_data[SCORE_PREFIX + code], note=self.cleaned_data[NOTE_PREFIX + code]
-            )
+            code: RatingInput(score=self.cleaned_data[SCORE_PREFIX + code], note=self.cleaned_data[NOTE_PREFIX + code])
             for code in self.codes
         }
 

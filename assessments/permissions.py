@@ -135,9 +135,7 @@ def can_see_gap_overview(user: User | AnonymousUser) -> bool:
     return is_hr(user)
 
 
-def visible_plans(
-    queryset: QuerySet[DevelopmentPlan], user: User | AnonymousUser
-) -> QuerySet[DevelopmentPlan]:
+def visible_plans(queryset: QuerySet[DevelopmentPlan], user: User | AnonymousUser) -> QuerySet[DevelopmentPlan]:
     """The employee's own plan, their manager's view of it, and every plan for HR."""
     if not user.is_authenticated:
         return queryset.none()

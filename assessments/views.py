@@ -45,6 +45,8 @@ from notifications.services import recent_for
 from reports.charts import RadarChart, RadarSeries
 
 SUBMITTED = permissions.SUBMITTED_STATES
+# The review agenda opens with this many indicators; the rest are one click away.
+AGENDA_TOP = 10
 
 
 # Shared pieces --------------------------------------------------------------------------------
@@ -117,8 +119,8 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     user = request.user
     if user.is_authenticated and language in dict(settings.LANGUAGES):
-        user.language = language  # type: ignore[union-attr]
-        user.save(update_fields=["language"])  # type: ignore[union-attr]
+        user.language = language
+        user.save(update_fields=["language"])
     return response
 
 
@@ -199,7 +201,9 @@ def home(request: HttpRequest) -> HttpResponse:
         manager = entry["manager"]
         entry["can_acknowledge"] = manager is not None and permissions.can_sign_off(user, manager)
     team = list(_team_assessments(user).filter(cycle__status=Cycle.Status.OPEN)) if nav.is_manager else []
-    cycles = [CycleCompletion(c) for c in _cycles_with_completion().exclude(status=Cycle.Status.CLOSED)] if nav.is_hr else []
+    cycles = (
+        [CycleCompletion(c) for c in _cycles_with_completion().exclude(status=Cycle.Status.CLOSED)] if nav.is_hr else []
+    )
     return render(
         request,
         "assessments/home.html",
@@ -295,7 +299,7 @@ def _form_assessment(request: HttpRequest, pk: int) -> Assessment:
         .annotate(
             counterpart_id=Subquery(counterpart.values("pk")[:1]),
             counterpart_status=Subquery(counterpart.values("status")[:1]),
-            viewer_has_reports=Exists(Employee.objects.filter(manager__user_id=request.user.pk)),
+            viewer_has_reports=Exists(Employee.objects.filter(Q(manager__user_id=request.user.pk))),
         )
     )
     return get_object_or_404(queryset, pk=pk)
@@ -333,9 +337,9 @@ def indicator_rows(
             their_score=F("theirs__score"),
             their_note=F("theirs__note"),
             required=Subquery(
-                RequiredLevel.objects.filter(position_id=position_id, competency_id=OuterRef("competency_id")).values(
-                    "level"
-                )[:1]
+                RequiredLevel.objects.filter(
+                    Q(position_id=position_id), competency_id=OuterRef("competency_id")
+                ).values("level")[:1]
             ),
         )
         .order_by("position")
@@ -349,7 +353,12 @@ def stage_names(track_id: int) -> dict[tuple[int, int], str]:
     rows = (
         through.objects.filter(proficiencylevel__competency__track_id=track_id)
         .order_by("careerstage__number")
-        .values_list("proficiencylevel__competency_id", "proficiencylevel__number", "careerstage__name_zh", "careerstage__name_en")
+        .values_list(
+            "proficiencylevel__competency_id",
+            "proficiencylevel__number",
+            "careerstage__name_zh",
+            "careerstage__name_en",
+        )
     )
     names: dict[tuple[int, int], list[str]] = defaultdict(list)
     for competency_id, number, name_zh, name_en in rows:
@@ -383,7 +392,7 @@ def _build_sections(
                 indicator=row,
                 score=score,
                 note=note,
-                choices=[Choice(value, label, value == score) for value, label in Rating.Score.choices],
+                choices=[Choice(value, str(label), value == score) for value, label in Rating.Score.choices],
                 their_score=row.their_score if shows_counterpart else None,  # type: ignore[attr-defined]
                 their_note=(row.their_note or "") if shows_counterpart else "",  # type: ignore[attr-defined]
                 errors=errors.get(row.code, []),
@@ -392,7 +401,9 @@ def _build_sections(
     return sorted(sections.values(), key=lambda s: (not s.competency.is_generic, s.competency.order))
 
 
-def _levels_for(cycle: Cycle, rows: list[CycleIndicator], scores: dict[int, int | None]) -> list[services.CompetencyLevel]:
+def _levels_for(
+    cycle: Cycle, rows: list[CycleIndicator], scores: dict[int, int | None]
+) -> list[services.CompetencyLevel]:
     competencies = list({row.competency_id: row.competency for row in rows}.values())
     required = {row.competency_id: row.required for row in rows if row.required is not None}  # type: ignore[attr-defined]
     return services.levels_from_scores(
@@ -483,7 +494,7 @@ def _save_ratings(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     if not form.is_valid():
         field_errors = form.errors_by_code()
         if "version" in form.errors:
-            field_errors.setdefault("__all__", []).extend(form.errors["version"])
+            field_errors.setdefault("__all__", []).extend(str(e) for e in form.errors["version"])
         return refuse(_("Some ratings could not be saved; see the marked indicators."), 400, field_errors)
     try:
         assessment = services.save_ratings(
@@ -555,7 +566,9 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
             services.submit_assessment(assessment=assessment, user=user)
         except ValidationError:
             codes = services.missing_indicators(assessment)
-            missing = list(CycleIndicator.objects.filter(cycle_id=assessment.cycle_id, code__in=codes).order_by("position"))
+            missing = list(
+                CycleIndicator.objects.filter(cycle_id=assessment.cycle_id, code__in=codes).order_by("position")
+            )
         else:
             messages.success(request, _("Submitted. Thank you."))
             return redirect("assessment", pk=assessment.pk)
@@ -601,9 +614,7 @@ def assessment_next(request: HttpRequest, pk: int) -> HttpResponse:
         Assessment.objects.filter(kind=Assessment.Kind.MANAGER, employee__manager__user=user), pk=pk
     )
     team = list(
-        Assessment.objects.filter(
-            cycle_id=current.cycle_id, kind=Assessment.Kind.MANAGER, employee__manager__user=user
-        )
+        Assessment.objects.filter(cycle_id=current.cycle_id, kind=Assessment.Kind.MANAGER, employee__manager__user=user)
         .order_by("employee__employee_number")
         .values_list("pk", flat=True)
     )
@@ -722,13 +733,14 @@ def results(request: HttpRequest, cycle_pk: int, employee_pk: int) -> HttpRespon
         if manager_assessment
         else {}
     )
-    competencies = sorted({r.competency_id: r.competency for r in rows}.values(), key=lambda c: (not c.is_generic, c.order))
+    competencies = sorted(
+        {r.competency_id: r.competency for r in rows}.values(), key=lambda c: (not c.is_generic, c.order)
+    )
     required = {r.competency_id: r.required for r in rows}  # type: ignore[attr-defined]
-    table = [
-        ResultRow(c, required.get(c.pk), self_levels.get(c.pk), manager_levels.get(c.pk)) for c in competencies
-    ]
+    table = [ResultRow(c, required.get(c.pk), self_levels.get(c.pk), manager_levels.get(c.pk)) for c in competencies]
     chart = RadarChart(
-        axes=tuple(str(c.name) for c in competencies),
+        # Codes, not names: full names do not fit beside the chart, and the table next to it names them.
+        axes=tuple(c.code for c in competencies),
         series=(
             RadarSeries(_("Required"), tuple(required.get(c.pk) for c in competencies), "required"),
             RadarSeries(
@@ -763,7 +775,8 @@ def results(request: HttpRequest, cycle_pk: int, employee_pk: int) -> HttpRespon
             "manager_assessment": manager_assessment,
             "table": table,
             "chart": chart.svg(),
-            "agenda": agenda,
+            "agenda": agenda[:AGENDA_TOP],
+            "agenda_rest": agenda[AGENDA_TOP:],
             "can_sign_off": manager_assessment is not None and permissions.can_sign_off(user, manager_assessment),
             "is_rater": manager_assessment is not None and permissions.is_rater(user, manager_assessment),
         },
@@ -887,9 +900,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         entry = people.setdefault(assessment.employee_id, {"employee": assessment.employee})
         entry[assessment.kind] = assessment
     participants = (
-        []
-        if people
-        else list(cycle.participants.select_related("department", "manager").order_by("employee_number"))
+        [] if people else list(cycle.participants.select_related("department", "manager").order_by("employee_number"))
     )
     return render(
         request,

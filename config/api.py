@@ -2,15 +2,22 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus Django's ValidationError from services turned into a 400 with fields."""
+    """DRF's handler, plus a service's ValidationError as a 400 with fields and an unreadably large body as a 413."""
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             detail: Any = {
@@ -23,6 +30,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses to read such a body; without this the client would get an HTML page with no reason.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        message = _("The request is larger than %(limit)d MB; nothing was saved. Send less at a time.")
+        exc = PayloadTooLarge(message % {"limit": limit})
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}

@@ -43,15 +43,33 @@ class RadarChart:
     def _polygon(self, values: tuple[float | None, ...]) -> str:
         return " ".join("{:.1f},{:.1f}".format(*self._point(i, v or 0)) for i, v in enumerate(values))
 
+    def _anchor(self, lx: float) -> str:
+        centre = self.size / 2
+        return "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
+
+    def _overhang(self) -> int:
+        """How far the longest axis labels reach past the square, so the view box can make room for them."""
+        reach = 0.0
+        for i, label in enumerate(self.axes):
+            lx, _ = self._point(i, self.max_value + 0.55)
+            # An estimate without font metrics: CJK glyphs are square, Latin ones a little over half as wide.
+            width = sum(12 if ord(char) >= 0x2E80 else 7 for char in label)
+            left, right = {"middle": (lx - width / 2, lx + width / 2), "start": (lx, lx + width)}.get(
+                self._anchor(lx), (lx - width, lx)
+            )
+            reach = max(reach, -left, right - self.size)
+        return math.ceil(reach) + 4 if reach > 0 else 0
+
     def svg(self) -> SafeString:
         """The chart as an inline <svg> element with a title and a legend for screen readers."""
         n = len(self.axes)
         if n < 3:
             return mark_safe("")  # noqa: S308 - constant markup
         centre = self.size / 2
+        pad = self._overhang()
         parts = [
-            f'<svg class="radar" viewBox="0 0 {self.size} {self.size + 24 * len(self.series)}" '
-            f'width="{self.size}" role="img" aria-labelledby="radar-title" xmlns="http://www.w3.org/2000/svg"'
+            f'<svg class="radar" viewBox="{-pad} 0 {self.size + 2 * pad} {self.size + 24 * len(self.series)}" '
+            f'width="{self.size + 2 * pad}" role="img" aria-labelledby="radar-title" xmlns="http://www.w3.org/2000/svg"'
             + (f' font-family="{escape(self.font_family)}"' if self.font_family else "")
             + ">",
             f'<title id="radar-title">{escape(self.title)}</title>',
@@ -64,9 +82,10 @@ class RadarChart:
         for i, label in enumerate(self.axes):
             x, y = self._point(i, self.max_value)
             lx, ly = self._point(i, self.max_value + 0.55)
-            anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
+            anchor = self._anchor(lx)
             parts.append(
-                f'<line x1="{centre:.1f}" y1="{centre:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#c9d1db" stroke-width="1"/>'
+                f'<line x1="{centre:.1f}" y1="{centre:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+                'stroke="#c9d1db" stroke-width="1"/>'
             )
             parts.append(
                 f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" font-size="12" fill="#1d2733">'

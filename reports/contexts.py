@@ -232,10 +232,10 @@ def local_date(moment: datetime | None) -> date | None:
     return None if moment is None else timezone.localdate(moment)
 
 
-def radar_svg(rows: tuple[GapRow, ...], labels: Mapping[str, str]) -> str:
-    """The radar of required, self and manager levels, labelled in the document's first language."""
+def radar_svg(rows: tuple[GapRow, ...], labels: Mapping[str, str], *, by_code: bool = False) -> str:
+    """The radar of required, self and manager levels, its axes named in the first language (or by code)."""
     chart = RadarChart(
-        axes=tuple(row.name[0] if row.name else row.code for row in rows),
+        axes=tuple(row.code if by_code or not row.name else row.name[0] for row in rows),
         series=(
             RadarSeries(labels["required_series"], tuple(_value(r.required) for r in rows), "required"),
             RadarSeries(labels["self_series"], tuple(_value(r.self_level) for r in rows), "self"),

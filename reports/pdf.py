@@ -20,14 +20,17 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint logs every layout step at INFO, even while importing its own stylesheets, which would
+# bury every command's and the worker's own lines; so this comes before the import.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 # A host that can never resolve (RFC 2606), so a relative URL in a template can only mean our static files.
 STATIC_ORIGIN = "https://static.portal.invalid"
 SUBSET_LIBRARY = "harfbuzz-subset"
-# WeasyPrint logs every layout step at INFO, which would bury the worker's own lines.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class RefusedURL(ValueError):

@@ -1,5 +1,11 @@
 """Development plans: drafted from a signed assessment, then edited and agreed by employee and manager.
 
+A plan is drafted as soon as the manager signs off (not when the employee has acknowledged too): the manager's
+ratings are final from then on, and the conversation about development should not wait for the acknowledgement.
+Targets come from the manager's ratings: for each competency below its requirement, the unmet indicators from the
+first level not attained up to the required one (generic competencies: indicators rated below "demonstrated");
+someone with no gap works towards the next level instead.
+
 Every change is written to the plan's history. A change to what was agreed withdraws the agreement,
 so both sign again; reporting progress (an action's status) does not.
 """
@@ -78,7 +84,9 @@ def draft_development_plan(*, assessment: Assessment, by: User | None = None) ->
     if existing is not None:
         return existing
     gaps = employee_gaps(cycle=assessment.cycle, employee=assessment.employee)
-    plan = DevelopmentPlan.objects.create(cycle_id=assessment.cycle_id, employee_id=assessment.employee_id, assessment=assessment)
+    plan = DevelopmentPlan.objects.create(
+        cycle_id=assessment.cycle_id, employee_id=assessment.employee_id, assessment=assessment
+    )
     chosen = target_codes(gaps)
     by_code = {i.code: i for i in gaps.indicators}
     competency_ids = {g.code: g.competency_id for g in gaps.competencies}
@@ -95,13 +103,16 @@ def draft_development_plan(*, assessment: Assessment, by: User | None = None) ->
     ]
     PlanTarget.objects.bulk_create(targets)
     PlanEvent.objects.create(
-        plan=plan, actor=by, action=PlanEvent.Action.CREATED, changes={"targets": [code for code, _reason in chosen]}
+        plan=plan,
+        actor=by,
+        action=PlanEvent.Action.CREATED,
+        changes={"targets": [None, [code for code, _reason in chosen]]},
     )
     return plan
 
 
 def _locked(plan: DevelopmentPlan) -> DevelopmentPlan:
-    return DevelopmentPlan.objects.select_for_update().select_related("employee__manager").get(pk=plan.pk)
+    return DevelopmentPlan.objects.select_for_update(of=("self",)).select_related("employee__manager").get(pk=plan.pk)
 
 
 def _require_editor(user: User, plan: DevelopmentPlan) -> None:
@@ -222,7 +233,10 @@ def agree_to_plan(*, plan: DevelopmentPlan, user: User) -> DevelopmentPlan:
     without_actions = list(plan.targets.filter(actions__isnull=True).values_list("indicator__code", flat=True))
     if without_actions:
         raise ValidationError(
-            {"targets": _("Add at least one action to every target first: %(codes)s") % {"codes": ", ".join(without_actions)}}
+            {
+                "targets": _("Add at least one action to every target first: %(codes)s")
+                % {"codes": ", ".join(without_actions)}
+            }
         )
     now = timezone.now()
     is_employee = plan.employee.user_id == user.pk
@@ -235,6 +249,9 @@ def agree_to_plan(*, plan: DevelopmentPlan, user: User) -> DevelopmentPlan:
         plan.agreed_at = now
     plan.save(update_fields=[field, "status", "agreed_at", "updated_at"])
     PlanEvent.objects.create(
-        plan=plan, actor=user, action=PlanEvent.Action.AGREED, changes={"agreed_by": ["", "employee" if is_employee else "manager"]}
+        plan=plan,
+        actor=user,
+        action=PlanEvent.Action.AGREED,
+        changes={"agreed_by": [None, "employee" if is_employee else "manager"]},
     )
     return plan

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -44,7 +45,12 @@ MAX_DELIVERIES = 3
 REQUEUE_AFTER = timedelta(minutes=1)
 # A job sent but not started for this long was lost by the broker; a duplicate is harmless.
 LOST_AFTER = timedelta(hours=1)
-EXPORT_CHUNK_SIZE = 20
+
+
+def export_chunk_size() -> int:
+    """How many jobs of an export one chunk sends (setting REPORTS_EXPORT_CHUNK_SIZE, 20 by default)."""
+    return int(getattr(settings, "REPORTS_EXPORT_CHUNK_SIZE", 20))
+
 
 TEMPLATES = {
     ReportKind.GAP_REPORT: "reports/pdf/gap_report.html",
@@ -135,11 +141,10 @@ def _take(job_id: int) -> ReportJob:
             return job
         job.deliveries += 1
         if job.deliveries > MAX_DELIVERIES:
-            _fail(
-                job,
-                _("Given up after %(count)d deliveries without finishing; the worker may have run out of time or memory.")
-                % {"count": job.deliveries - 1},
+            reason = _(
+                "Given up after %(count)d deliveries without finishing: the worker may have run out of time or memory."
             )
+            _fail(job, reason % {"count": job.deliveries - 1})
             return job
         job.status = ReportJob.Status.RUNNING
         job.started_at = timezone.now()
@@ -180,7 +185,9 @@ def _render(job: ReportJob) -> Rendered:
             return Rendered(content=None, record=record)
     context = GapReportContext.from_gaps(gaps, language=job.language, today=today)
     with translation.override(context.languages[0]):
-        return Rendered(content=render_pdf(TEMPLATES[ReportKind.GAP_REPORT], {"report": context}), record_key=record_key)
+        return Rendered(
+            content=render_pdf(TEMPLATES[ReportKind.GAP_REPORT], {"report": context}), record_key=record_key
+        )
 
 
 class _MovableFile(File):  # type: ignore[type-arg]
@@ -242,15 +249,23 @@ def _finish(job: ReportJob, rendered: Rendered, render_ms: int) -> ReportJob:
     return job
 
 
+def job_language(job_id: int) -> str:
+    """The language a job's messages are written in: its document's first language."""
+    language = ReportJob.objects.filter(pk=job_id).values_list("language", flat=True).first()
+    return languages_of(language or Language.CHINESE)[0]
+
+
 def run_report_job(*, job_id: int) -> ReportJob:
     """Take the job, make (or reuse) its PDF and store it once; a finished job is left as it is."""
-    job = _take(job_id)
-    if job.status != ReportJob.Status.RUNNING:
-        return job
-    job = ReportJob.objects.select_related("employee__department", "employee__position", "cycle").get(pk=job_id)
-    started = time.monotonic()
-    rendered = _render(job)
-    job = _finish(job, rendered, round((time.monotonic() - started) * 1000))
+    # A reason the job fails is read by whoever asked for the document, in the document's language.
+    with translation.override(job_language(job_id)):
+        job = _take(job_id)
+        if job.status != ReportJob.Status.RUNNING:
+            return job
+        job = ReportJob.objects.select_related("employee__department", "employee__position", "cycle").get(pk=job_id)
+        started = time.monotonic()
+        rendered = _render(job)
+        job = _finish(job, rendered, round((time.monotonic() - started) * 1000))
     if job.export_id is not None:
         complete_export_if_finished(export_id=job.export_id)
     return job
@@ -328,7 +343,11 @@ def start_export(
     if not employee_ids:
         raise ValidationError({"scope": _("Nobody in this cycle matches the export.")})
     with_plans = (
-        set(DevelopmentPlan.objects.filter(cycle=cycle, employee_id__in=employee_ids).values_list("employee_id", flat=True))
+        set(
+            DevelopmentPlan.objects.filter(cycle=cycle, employee_id__in=employee_ids).values_list(
+                "employee_id", flat=True
+            )
+        )
         if include_plans
         else set()
     )
@@ -356,15 +375,16 @@ def enqueue_export_chunk(*, export_id: int, after_id: int) -> list[int]:
     """
     from reports import tasks
 
+    size = export_chunk_size()
     ids = list(
         ReportJob.objects.filter(export_id=export_id, status=ReportJob.Status.QUEUED, pk__gt=after_id)
         .order_by("pk")
-        .values_list("pk", flat=True)[:EXPORT_CHUNK_SIZE]
+        .values_list("pk", flat=True)[:size]
     )
     mark_sent(ids)
     for job_id in ids:
         tasks.render_report.apply_async((job_id,))
-    if len(ids) == EXPORT_CHUNK_SIZE:
+    if len(ids) == size:
         tasks.enqueue_export_chunk.apply_async((export_id, ids[-1]))
     else:
         complete_export_if_finished(export_id=export_id)
@@ -399,6 +419,12 @@ def build_export_archive(*, export_id: int) -> Export:
     export = Export.objects.select_related("cycle").get(pk=export_id)
     if export.status != Export.Status.BUILDING:
         return export
+    with translation.override(languages_of(export.language)[0]):
+        return _build_archive(export)
+
+
+def _build_archive(export: Export) -> Export:
+    export_id = export.pk
     jobs = list(export.jobs.select_related("employee").order_by("employee__employee_number", "kind"))
     gaps = gaps_for_employees(cycle=export.cycle, employees=export_employees(export))
     rows = summary_rows(gaps, languages=languages_of(export.language))
@@ -419,7 +445,11 @@ def build_export_archive(*, export_id: int) -> Export:
             archive.writestr("summary.csv", summary_csv(rows))
             if failures:
                 archive.writestr("failures.txt", "\n".join(failures) + "\n")
-        scope = export.get_scope_display() if export.scope == Export.Scope.CYCLE else str(export.department or export.manager)
+        scope = (
+            export.get_scope_display()
+            if export.scope == Export.Scope.CYCLE
+            else str(export.department or export.manager)
+        )
         name = f"exports/{export.cycle_id}/{get_valid_filename(f'export-{export.pk}-{scope}') or export.pk}.zip"
         stored = store_file(name, path.read_bytes())
     finally:

@@ -16,7 +16,7 @@ export_finished = Signal()
 
 @receiver(assessment_signed_off, dispatch_uid="reports.draft_development_plan")
 def draft_plan_on_manager_signature(sender: Any, assessment: Assessment, by: User, **kwargs: Any) -> None:
-    """The manager's own signature starts the plan; the employee's acknowledgement does not wait for it."""
+    """Draft the development plan as soon as the manager has signed, whether or not the employee has yet."""
     from reports.plans import draft_development_plan
 
     if assessment.manager_signed_off_at is not None:
@@ -25,6 +25,7 @@ def draft_plan_on_manager_signature(sender: Any, assessment: Assessment, by: Use
 
 @worker_init.connect(dispatch_uid="reports.require_harfbuzz_subset")
 def refuse_to_start_without_subsetter(**kwargs: Any) -> None:
+    """Stop a starting worker, in one line, when it could not subset CJK fonts in reasonable time."""
     from reports.pdf import require_harfbuzz_subset
 
     require_harfbuzz_subset()

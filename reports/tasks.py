@@ -12,6 +12,7 @@ from celery.contrib.django.task import DjangoTask
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.utils import OperationalError as DatabaseError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -55,7 +56,8 @@ class RenderTask(DjangoTask):  # type: ignore[misc]
     def on_failure(
         self, exc: Exception, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: ExceptionInfo
     ) -> None:
-        services.fail_report_job(job_id=args[0], error=readable(exc, soft_limit=RENDER_SOFT_LIMIT))
+        with translation.override(services.job_language(args[0])):
+            services.fail_report_job(job_id=args[0], error=readable(exc, soft_limit=RENDER_SOFT_LIMIT))
 
 
 class ArchiveTask(DjangoTask):  # type: ignore[misc]

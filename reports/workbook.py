@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_noop
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from assessments.models import Assessment
 from competency.models import pick_language
 from reports.contexts import joined
 from reports.gaps import EmployeeGaps
@@ -51,6 +52,12 @@ def _name(zh: str, en: str, languages: Sequence[str]) -> str:
     return " / ".join(names)
 
 
+def _status(status: str | None, languages: Sequence[str]) -> str:
+    if status is None:
+        return ""
+    return joined(languages, lambda: str(Assessment.Status(status).label))
+
+
 def summary_rows(gaps: Iterable[EmployeeGaps], *, languages: Sequence[str]) -> list[list[Cell]]:
     """A header row, then one row per employee and competency, every text escaped."""
     header: list[Cell] = [joined(languages, lambda column=column: gettext(column)) for column in COLUMNS]
@@ -74,8 +81,8 @@ def summary_rows(gaps: Iterable[EmployeeGaps], *, languages: Sequence[str]) -> l
                         competency.self_level,
                         competency.manager_level,
                         competency.gap,
-                        person.self_status or "",
-                        person.manager_status or "",
+                        _status(person.self_status, languages),
+                        _status(person.manager_status, languages),
                     )
                 ]
             )

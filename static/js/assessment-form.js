@@ -23,10 +23,13 @@
   var versionInput = form.querySelector("input[name=version]");
   var csrfInput = form.querySelector("input[name=csrfmiddlewaretoken]");
   var progress = document.getElementById("progress");
+  // Read as an attribute: the buttons named "action" shadow the form's action property.
+  var saveUrl = form.getAttribute("action");
 
   var version = parseInt(form.dataset.version, 10);
   var timer = null;
-  var inFlight = false;
+  var current = null; // the request on its way, if any
+  var failed = false; // the last request was refused or could not be sent
   var blocked = false; // after a stale write: nothing is sent until the page is reloaded
   var state = readState();
 
@@ -177,20 +180,24 @@
 
   function showConflict(text) {
     blocked = true;
+    state.conflict = true;
+    writeState();
     conflictMessage.textContent = text;
     conflictBox.hidden = false;
     setStatus(message("failed"), "error");
   }
 
   // Sends every pending change once; resolves true when nothing is left to send.
-  function flush(options) {
+  function flush() {
     window.clearTimeout(timer);
     if (blocked) {
       return Promise.resolve(false);
     }
-    if (inFlight) {
-      schedule(DEBOUNCE_MS);
-      return Promise.resolve(false);
+    if (current) {
+      // One request at a time, so each carries the version the previous one returned.
+      return current.then(function () {
+        return flush();
+      });
     }
     var codes = Object.keys(state.changes);
     if (codes.length === 0) {
@@ -204,14 +211,13 @@
       body.append("score-" + code, sent[code].score);
       body.append("note-" + code, sent[code].note);
     });
-    inFlight = true;
+    failed = false;
     setStatus(message("saving"), "");
-    return window
-      .fetch(form.action, {
+    current = window
+      .fetch(saveUrl, {
         method: "POST",
         body: body,
         credentials: "same-origin",
-        keepalive: Boolean(options && options.keepalive),
         headers: { Accept: "application/json", "X-CSRFToken": csrfInput.value, "X-Requested-With": "fetch" },
       })
       .then(function (response) {
@@ -219,6 +225,7 @@
         if (!isJson) {
           // A redirect to the sign-in page, or a proxy's error page.
           setStatus(response.redirected ? message("signedOut") : message("failed"), "error");
+          failed = true;
           return false;
         }
         return response.json().then(function (data) {
@@ -251,18 +258,28 @@
           } else {
             setStatus(data.error || message("failed"), "error");
           }
+          failed = true;
           return false;
         });
       })
       .catch(function () {
         setStatus(message("offline"), "warning");
         schedule(RETRY_MS);
+        failed = true;
         return false;
       })
       .then(function (done) {
-        inFlight = false;
+        current = null;
         return done;
       });
+    return current;
+  }
+
+  // Sends until nothing is pending, or until a request fails; resolves true when all is saved.
+  function flushAll() {
+    return flush().then(function (done) {
+      return done || failed || blocked ? done : flushAll();
+    });
   }
 
   function restore() {
@@ -272,21 +289,30 @@
       return;
     }
     codes.forEach(function (code) {
-      if (fieldsetFor(code)) {
-        writeInput(code, state.changes[code]);
-      } else {
+      // A change the server already holds (its reply was lost, say) needs no second trip.
+      if (!fieldsetFor(code) || sameValue(readInput(code), state.changes[code])) {
         delete state.changes[code];
+      } else {
+        writeInput(code, state.changes[code]);
       }
     });
+    writeState();
     updateProgress();
-    if (state.base === version) {
+    if (pendingCount() === 0) {
+      state.base = version;
+      return;
+    }
+    state.base = version;
+    if (state.conflict) {
+      // These changes were refused as stale: let the person compare them with the latest first.
+      state.conflict = false;
+      writeState();
+      setStatus(message("restoredConflict"), "warning");
+    } else {
+      // Not sent, or sent without an answer: they are the person's latest input, so send them.
+      writeState();
       setStatus(message("restored"), "warning");
       schedule(0);
-    } else {
-      // The server moved on since these changes were made: let the person look before sending.
-      setStatus(message("restoredConflict"), "warning");
-      state.base = version;
-      writeState();
     }
   }
 
@@ -307,7 +333,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var action = event.submitter ? event.submitter.value : "save";
-    flush().then(function (done) {
+    flushAll().then(function (done) {
       if (done && action === "submit") {
         window.location.href = form.dataset.submitUrl;
       }
@@ -320,13 +346,6 @@
 
   window.addEventListener("online", function () {
     schedule(0);
-  });
-
-  // Last chance when the tab is hidden or closed; localStorage still holds anything not confirmed.
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && pendingCount() > 0) {
-      flush({ keepalive: true });
-    }
   });
 
   restore();

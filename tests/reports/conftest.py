@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
+from django.core.files.base import ContentFile
 
 from assessments import services
 from assessments.models import Assessment, CycleIndicator, Employee, User
-from reports.models import DevelopmentPlan
+from reports.models import DevelopmentPlan, Export, PlanAction, ReportJob
 
 
 def codes(assessment: Assessment, prefix: str) -> list[str]:
@@ -70,3 +71,44 @@ def plan(assessed: Assessment, manager: Employee, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         services.sign_off_assessment(assessment=assessed, user=manager.user)
     return DevelopmentPlan.objects.get(employee=assessed.employee, cycle=assessed.cycle)
+
+
+PEOPLE = ("alice", "bob", "mallory", "oscar", "hr")
+
+
+@pytest.fixture
+def person(request, employee, other_employee, manager, other_manager, hr):
+    """The user a parametrized test acts as, by first name."""
+    return {
+        "alice": employee.user,
+        "bob": other_employee.user,
+        "mallory": manager.user,
+        "oscar": other_manager.user,
+        "hr": hr,
+    }
+
+
+@pytest.fixture
+def done_job(cycle, employee, manager) -> ReportJob:
+    """A finished gap report about Alice; its file is a stand-in, since these tests are about who gets it."""
+    job = ReportJob.objects.create(
+        requested_by=manager.user, employee=employee, cycle=cycle, kind="gap_report", language="en", status="done"
+    )
+    job.file.save("alice.pdf", ContentFile(b"%PDF-1.7 stand-in"), save=True)
+    return job
+
+
+@pytest.fixture
+def done_export(cycle, hr) -> Export:
+    """A finished export of the cycle, with a stand-in archive."""
+    export = Export.objects.create(requested_by=hr, cycle=cycle, language="en", status="done", total=2, done_count=2)
+    export.file.save("export.zip", ContentFile(b"PK stand-in"), save=True)
+    return export
+
+
+@pytest.fixture
+def plan_with_actions(plan: DevelopmentPlan, employee: Employee) -> DevelopmentPlan:
+    """Alice's plan with an action on every target, ready to be agreed."""
+    for target in plan.targets.all():
+        PlanAction.objects.create(target=target, what="Practise", created_by=employee.user)
+    return plan

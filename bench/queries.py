@@ -1,0 +1,177 @@
+"""SQL queries per request, counted in-process with Django's test client against a generated database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench .venv/bin/python bench/queries.py
+
+Each endpoint is requested once to warm up and once more inside CaptureQueriesContext. The count
+includes the two queries every signed-in request makes (the session and the user); "own" leaves
+them out. --profile NAME prints where one endpoint spends its time instead, and --explain NAME the plans
+of its slowest queries.
+"""
+
+# ruff: noqa: E402  (a script started from the shell has to set Django up before importing the project)
+from __future__ import annotations
+
+if __name__ == "__main__":
+    import bootstrap
+
+    bootstrap.configure()
+
+import argparse
+import cProfile
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from assessments.models import Assessment, Employee, User
+from bench.endpoints import Endpoint, Subject, benchmark_cycle, by_name, find_subjects, indicator_codes
+from bench.endpoints import ratings_payload as payload_for
+
+
+def is_session_query(sql: str) -> bool:
+    """The queries any signed-in request makes before the view runs: its session and its user."""
+    return '"django_session"' in sql or (
+        'FROM "assessments_user" WHERE "assessments_user"."id" =' in sql and "LIMIT 21" in sql
+    )
+
+
+def request_for(
+    endpoint: Endpoint, subject: Subject, codes: list[str], round_number: int
+) -> Callable[[Client], HttpResponse]:
+    """The request to send; a save reads the assessment's current version now, outside any count."""
+    path = endpoint.path(subject)
+    assert path is not None
+    if not endpoint.is_save:
+        return lambda client: client.get(path)  # type: ignore[return-value]
+    version = Assessment.objects.values_list("version", flat=True).get(pk=subject.assessment)
+    if endpoint.method == "PUT":
+        body = json.dumps(payload_for(codes, version, round_number, as_json=True))
+        return lambda client: client.put(path, data=body, content_type="application/json")  # type: ignore[return-value]
+    fields = dict(payload_for(codes, version, round_number, as_json=False))
+    return lambda client: client.post(path, fields, HTTP_ACCEPT="application/json")  # type: ignore[return-value]
+
+
+def signed_in(subject: Subject) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=subject.username))
+    return client
+
+
+def count(endpoint: Endpoint, subject: Subject, codes: list[str]) -> dict[str, Any]:
+    """One warm-up request, then one counted request, with the slowest queries of it."""
+    client = signed_in(subject)
+    request_for(endpoint, subject, codes, 1)(client)
+    send = request_for(endpoint, subject, codes, 2)
+    with CaptureQueriesContext(connection) as captured:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = send(client)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    queries = captured.captured_queries
+    session = [q for q in queries if is_session_query(q["sql"])]
+    slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]
+    return {
+        "endpoint": endpoint.name,
+        "kind": endpoint.kind,
+        "role": endpoint.role,
+        "status": response.status_code,
+        "queries": len(queries),
+        "own_queries": len(queries) - len(session),
+        "budget": endpoint.budget,
+        "in_process_ms": round(elapsed * 1000, 1),
+        # CPU of this process alone: what the request costs in Python, whatever else the machine runs.
+        "python_cpu_ms": round(cpu * 1000, 1),
+        "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+        "response_kb": round(len(response.content) / 1024, 1),
+        "slowest": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:800]} for q in slowest],
+        "all_sql": [q["sql"][:300] for q in queries],
+    }
+
+
+def profile(endpoint: Endpoint, subject: Subject, codes: list[str], lines: int) -> None:
+    """Print the functions one request spends its time in, after a warm-up request."""
+    client = signed_in(subject)
+    request_for(endpoint, subject, codes, 1)(client)
+    send = request_for(endpoint, subject, codes, 2)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    response = send(client)
+    profiler.disable()
+    print(f"{endpoint.name}: status {response.status_code}, {len(response.content):,} bytes")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(lines)
+
+
+def explain(endpoint: Endpoint, subject: Subject, codes: list[str], slowest: int) -> None:
+    """Print PostgreSQL's plan, with real timings, of the slowest SELECTs one request makes."""
+    client = signed_in(subject)
+    request_for(endpoint, subject, codes, 1)(client)
+    send = request_for(endpoint, subject, codes, 2)
+    with CaptureQueriesContext(connection) as captured:
+        send(client)
+    selects = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    for query in sorted(selects, key=lambda q: float(q["time"]), reverse=True)[:slowest]:
+        print(f"-- {float(query['time']) * 1000:.1f} ms in the request\n{query['sql']}\n")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            print("\n".join(row[0] for row in cursor.fetchall()), end="\n\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="count only endpoints whose name contains one of these words")
+    parser.add_argument("--profile", help="profile the first endpoint whose name contains this instead")
+    parser.add_argument("--lines", type=int, default=40, help="functions to print when profiling")
+    parser.add_argument("--explain", help="print the plans of the slowest queries of the first endpoint matching this")
+    parser.add_argument("--json", help="write the counts to this file")
+    args = parser.parse_args(argv)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cycle = benchmark_cycle()
+    subjects = find_subjects(cycle, 1)
+    codes = indicator_codes(cycle)
+    if args.explain:
+        endpoint = by_name([args.explain])[0]
+        explain(endpoint, subjects[endpoint.role][0], codes, 2)
+        return 0
+    if args.profile:
+        endpoint = by_name([args.profile])[0]
+        profile(endpoint, subjects[endpoint.role][0], codes, args.lines)
+        return 0
+    results = []
+    missing = []
+    for endpoint in by_name(args.only):
+        if not endpoint.exists():
+            missing.append(endpoint.name)
+            continue
+        result = count(endpoint, subjects[endpoint.role][0], codes)
+        results.append(result)
+        budget = f"(budget {endpoint.budget})" if endpoint.budget else ""
+        print(
+            f"{endpoint.name:<46} {result['status']}  {result['queries']:>3} queries, own {result['own_queries']:>3} "
+            f"{budget:<12} {result['in_process_ms']:>8} ms, SQL {result['sql_ms']} ms, "
+            f"Python CPU {result['python_cpu_ms']} ms",
+            flush=True,
+        )
+    if args.json:
+        payload = {
+            "measured_at": timezone.now().isoformat(timespec="seconds"),
+            "database": settings.DATABASES["default"]["NAME"],
+            "employees": Employee.objects.count(),
+            "results": results,
+            "not_measured": missing,
+        }
+        Path(args.json).write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
