@@ -107,6 +107,16 @@ class Browser:
         self.connection.close()
 
 
+def multipart(fields: list[tuple[str, str]]) -> tuple[bytes, str]:
+    """Fields encoded as a browser encodes FormData: multipart/form-data, one part per field."""
+    boundary = "----bench" + os.urandom(12).hex()
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in fields
+    ]
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
+
+
 @dataclass
 class Saver:
     """The state of one client's repeated saves: the version to send next and how many rounds so far."""
@@ -124,8 +134,11 @@ class Saver:
         if as_json:
             headers["Content-Type"] = "application/json"
             return json.dumps(payload).encode(), headers
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return urlencode(payload).encode(), headers
+        if endpoint.encoding == "urlencoded":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            return urlencode(payload).encode(), headers
+        body, headers["Content-Type"] = multipart(payload)
+        return body, headers
 
     def read_version(self, status: int, content: bytes) -> None:
         """Take the version from the answer: the saved one, or the current one after a refused save."""

@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench .venv/bin/python bench/queries.py
 
-Each endpoint is requested once to warm up and once more inside CaptureQueriesContext. The count
+Each endpoint is requested once to warm up, then five times inside CaptureQueriesContext. The count
 includes the two queries every signed-in request makes (the session and the user); "own" leaves
 them out. --profile NAME prints where one endpoint spends its time instead, and --explain NAME the plans
 of its slowest queries.
@@ -20,11 +20,13 @@ import argparse
 import cProfile
 import json
 import pstats
+import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management import call_command
@@ -58,8 +60,13 @@ def request_for(
     if endpoint.method == "PUT":
         body = json.dumps(payload_for(codes, version, round_number, as_json=True))
         return lambda client: client.put(path, data=body, content_type="application/json")  # type: ignore[return-value]
-    fields = dict(payload_for(codes, version, round_number, as_json=False))
-    return lambda client: client.post(path, fields, HTTP_ACCEPT="application/json")  # type: ignore[return-value]
+    fields = payload_for(codes, version, round_number, as_json=False)
+    if endpoint.encoding == "urlencoded":
+        body = urlencode(fields)
+        content_type = "application/x-www-form-urlencoded"
+        return lambda client: client.post(path, body, content_type, HTTP_ACCEPT="application/json")  # type: ignore[return-value]
+    # Django's test client sends multipart/form-data, as the page's FormData does.
+    return lambda client: client.post(path, dict(fields), HTTP_ACCEPT="application/json")  # type: ignore[return-value]
 
 
 def signed_in(subject: Subject) -> Client:
@@ -68,16 +75,22 @@ def signed_in(subject: Subject) -> Client:
     return client
 
 
-def count(endpoint: Endpoint, subject: Subject, codes: list[str]) -> dict[str, Any]:
-    """One warm-up request, then one counted request, with the slowest queries of it."""
+def count(endpoint: Endpoint, subject: Subject, codes: list[str], repeats: int, seconds: float) -> dict[str, Any]:
+    """One warm-up request, then up to `repeats` counted ones: the query count, and median timings."""
     client = signed_in(subject)
     request_for(endpoint, subject, codes, 1)(client)
-    send = request_for(endpoint, subject, codes, 2)
-    with CaptureQueriesContext(connection) as captured:
-        started, cpu_started = time.perf_counter(), time.process_time()
-        response = send(client)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    queries = captured.captured_queries
+    samples = []
+    deadline = time.perf_counter() + seconds
+    for round_number in range(2, repeats + 2):
+        send = request_for(endpoint, subject, codes, round_number)
+        with CaptureQueriesContext(connection) as captured:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            response = send(client)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        samples.append((captured.captured_queries, elapsed, cpu, response))
+        if time.perf_counter() > deadline:
+            break
+    queries, _elapsed, _cpu, response = samples[-1]
     session = [q for q in queries if is_session_query(q["sql"])]
     slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:3]
     return {
@@ -87,11 +100,14 @@ def count(endpoint: Endpoint, subject: Subject, codes: list[str]) -> dict[str, A
         "status": response.status_code,
         "queries": len(queries),
         "own_queries": len(queries) - len(session),
+        # A count that changes from one request to the next would hide an N+1 behind an average.
+        "query_counts": sorted({len(sample[0]) for sample in samples}),
         "budget": endpoint.budget,
-        "in_process_ms": round(elapsed * 1000, 1),
+        "samples": len(samples),
+        "in_process_ms": round(statistics.median(s[1] for s in samples) * 1000, 1),
         # CPU of this process alone: what the request costs in Python, whatever else the machine runs.
-        "python_cpu_ms": round(cpu * 1000, 1),
-        "sql_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+        "python_cpu_ms": round(statistics.median(s[2] for s in samples) * 1000, 1),
+        "sql_ms": round(statistics.median(sum(float(q["time"]) for q in s[0]) for s in samples) * 1000, 1),
         "response_kb": round(len(response.content) / 1024, 1),
         "slowest": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:800]} for q in slowest],
         "all_sql": [q["sql"][:300] for q in queries],
@@ -132,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="profile the first endpoint whose name contains this instead")
     parser.add_argument("--lines", type=int, default=40, help="functions to print when profiling")
     parser.add_argument("--explain", help="print the plans of the slowest queries of the first endpoint matching this")
+    parser.add_argument("--repeats", type=int, default=5, help="counted requests per endpoint (default 5)")
+    parser.add_argument("--seconds", type=float, default=20, help="stop repeating an endpoint after this long")
     parser.add_argument("--json", help="write the counts to this file")
     args = parser.parse_args(argv)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -152,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         if not endpoint.exists():
             missing.append(endpoint.name)
             continue
-        result = count(endpoint, subjects[endpoint.role][0], codes)
+        result = count(endpoint, subjects[endpoint.role][0], codes, args.repeats, args.seconds)
         results.append(result)
         budget = f"(budget {endpoint.budget})" if endpoint.budget else ""
         print(

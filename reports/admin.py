@@ -46,16 +46,16 @@ class ExportAdmin(ReadOnlyAdmin):
 
 class PlanTargetInline(admin.TabularInline):  # type: ignore[type-arg]
     model = PlanTarget
-    fields = ["indicator", "reason", "current_score"]
-    readonly_fields = fields
+    fields = ("indicator", "reason", "current_score")
+    readonly_fields = ("indicator", "reason", "current_score")
     extra = 0
     can_delete = False
 
 
 class PlanEventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = PlanEvent
-    fields = ["at", "actor", "action", "target", "changes"]
-    readonly_fields = fields
+    fields = ("at", "actor", "action", "target", "changes")
+    readonly_fields = ("at", "actor", "action", "target", "changes")
     extra = 0
     can_delete = False
 

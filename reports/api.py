@@ -3,7 +3,7 @@ validates, calls one service and translates the result."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from assessments import permissions
 from assessments.api import errors
-from assessments.models import Cycle, Department, Employee
+from assessments.models import Cycle, Department, Employee, User
 from reports import plans, services
 from reports.models import DevelopmentPlan, Export, Language, PlanAction, PlanEvent, PlanTarget, ReportJob, ReportKind
 from reports.serializers import (
@@ -30,6 +30,11 @@ from reports.serializers import (
     ReportJobSerializer,
     choice_field,
 )
+
+
+def _user(request: Request) -> User:
+    """The caller; every view here requires a signed-in user (IsAuthenticated by default)."""
+    return cast(User, request.user)
 
 
 def pdf_response(file: Any, filename: str) -> FileResponse:
@@ -64,16 +69,16 @@ class ReportJobListCreateApi(ListAPIView):  # type: ignore[type-arg]
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        employee = get_object_or_404(Employee.objects.visible_to(request.user), pk=data.validated_data["employee"])
+        employee = get_object_or_404(Employee.objects.visible_to(_user(request)), pk=data.validated_data["employee"])
         cycle = get_object_or_404(
             permissions.visible_cycles(Cycle.objects.all(), request.user), pk=data.validated_data["cycle"]
         )
         job = services.request_report(
-            requested_by=request.user,  # type: ignore[arg-type]
+            requested_by=_user(request),
             employee=employee,
             cycle=cycle,
             kind=data.validated_data["kind"],
-            language=data.validated_data.get("language") or services.language_for(request.user),  # type: ignore[arg-type]
+            language=data.validated_data.get("language") or services.language_for(_user(request)),
         )
         return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -128,11 +133,11 @@ class ExportListCreateApi(ListAPIView):  # type: ignore[type-arg]
         department = get_object_or_404(Department, pk=values["department"]) if values.get("department") else None
         manager = get_object_or_404(Employee, pk=values["manager"]) if values.get("manager") else None
         export = services.start_export(
-            requested_by=request.user,  # type: ignore[arg-type]
+            requested_by=_user(request),
             cycle=get_object_or_404(Cycle, pk=values["cycle"]),  # HR sees every cycle
             department=department,
             manager=manager,
-            language=values.get("language") or services.language_for(request.user),  # type: ignore[arg-type]
+            language=values.get("language") or services.language_for(_user(request)),
             include_plans=values["include_plans"],
         )
         return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
@@ -169,7 +174,7 @@ class ExportResumeApi(APIView):
     @extend_schema(request=None, responses={202: ExportSerializer, **errors(400, 401, 404)})
     def post(self, request: Request, pk: int) -> Response:
         export = get_object_or_404(Export.objects.visible_to(request.user), pk=pk)
-        export = services.resume_export(export=export, resumed_by=request.user)  # type: ignore[arg-type]
+        export = services.resume_export(export=export, resumed_by=_user(request))
         return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -218,7 +223,7 @@ class PlanAgreeApi(APIView):
     @extend_schema(request=None, responses={200: DevelopmentPlanSerializer, **errors(400, 401, 403, 404)})
     def post(self, request: Request, pk: int) -> Response:
         plan = get_object_or_404(visible_plans(request).select_related("employee__manager"), pk=pk)
-        plan = plans.agree_to_plan(plan=plan, user=request.user)  # type: ignore[arg-type]
+        plan = plans.agree_to_plan(plan=plan, user=_user(request))
         return Response(DevelopmentPlanSerializer(plan).data)
 
 
@@ -240,7 +245,7 @@ class PlanActionCreateApi(APIView):
         target = get_object_or_404(PlanTarget.objects.select_related("plan"), pk=target_pk, plan=plan)
         data = ActionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        action = plans.add_plan_action(target=target, user=request.user, **data.validated_data)  # type: ignore[arg-type]
+        action = plans.add_plan_action(target=target, user=_user(request), **data.validated_data)
         return Response(PlanActionSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
@@ -258,10 +263,10 @@ class PlanActionApi(APIView):
         action = self._action(request, pk, action_pk)
         data = ActionInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        action = plans.change_plan_action(action=action, user=request.user, fields=data.validated_data)  # type: ignore[arg-type]
+        action = plans.change_plan_action(action=action, user=_user(request), fields=data.validated_data)
         return Response(PlanActionSerializer(action).data)
 
     @extend_schema(responses={204: None, **errors(401, 403, 404)})
     def delete(self, request: Request, pk: int, action_pk: int) -> Response:
-        plans.remove_plan_action(action=self._action(request, pk, action_pk), user=request.user)  # type: ignore[arg-type]
+        plans.remove_plan_action(action=self._action(request, pk, action_pk), user=_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

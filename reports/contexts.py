@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import TypeVar
 
 from django.utils import timezone, translation
@@ -114,7 +115,7 @@ def joined(languages: Iterable[str], make: Callable[[], str]) -> str:
 
 def labels_for(languages: tuple[str, ...]) -> dict[str, str]:
     """Every label of the PDF templates in the document's languages."""
-    return {key: joined(languages, lambda msgid=msgid: gettext(msgid)) for key, msgid in LABELS.items()}
+    return {key: joined(languages, partial(gettext, msgid)) for key, msgid in LABELS.items()}
 
 
 def texts(zh: str, en: str, languages: tuple[str, ...]) -> Texts:
@@ -254,7 +255,7 @@ def _value(level: int | None) -> float | None:
 
 def _scale(languages: tuple[str, ...]) -> tuple[ScaleStep, ...]:
     return tuple(
-        ScaleStep(score=int(value), label=joined(languages, lambda label=label: str(label)))
+        ScaleStep(score=int(value), label=joined(languages, partial(str, label)))
         for value, label in Rating.Score.choices
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +14,7 @@ from competency.models import Competency
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from django.db.models.manager import RelatedManager
+    from django.db.models.fields.related_descriptors import RelatedManager
 
     from assessments.models import User
 
@@ -63,7 +63,7 @@ class ReportRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class ReportJobQuerySet(models.QuerySet["ReportJob"]):
@@ -71,7 +71,7 @@ class ReportJobQuerySet(models.QuerySet["ReportJob"]):
         """Jobs about people the user may see; anyone else's is a 404."""
         from assessments import permissions
 
-        return permissions.visible_report_jobs(self, user)
+        return cast(ReportJobQuerySet, permissions.visible_report_jobs(self, user))
 
 
 class ReportJob(models.Model):
@@ -142,7 +142,7 @@ class ExportQuerySet(models.QuerySet["Export"]):
         """HR's exports; nobody else sees any."""
         from assessments import permissions
 
-        return permissions.visible_exports(self, user)
+        return cast(ExportQuerySet, permissions.visible_exports(self, user))
 
 
 class Export(models.Model):
@@ -220,7 +220,7 @@ class DevelopmentPlanQuerySet(models.QuerySet["DevelopmentPlan"]):
         """The employee's own plan, a manager's reports' plans, and every plan for HR."""
         from assessments import permissions
 
-        return permissions.visible_plans(self, user)
+        return cast(DevelopmentPlanQuerySet, permissions.visible_plans(self, user))
 
 
 class DevelopmentPlan(models.Model):

@@ -37,7 +37,7 @@ class RefusedURL(ValueError):
     """A document asked for something other than one of our static files."""
 
 
-class StaticFilesFetcher(URLFetcher):
+class StaticFilesFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
     """Serves /static/... from the project's static files and refuses everything else."""
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:

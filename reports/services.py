@@ -233,7 +233,7 @@ def _finish(job: ReportJob, rendered: Rendered, render_ms: int) -> ReportJob:
         record = rendered.record
         if stored_name is not None and rendered.record_key is not None and rendered.content is not None:
             record, created = ReportRecord.objects.get_or_create(
-                **rendered.record_key,  # type: ignore[arg-type]
+                **rendered.record_key,
                 defaults={"file": stored_name, "sha256": hashlib.sha256(rendered.content).hexdigest()},
             )
             if not created:
@@ -305,9 +305,9 @@ def _count(job: ReportJob, *, done: bool) -> None:
 def export_employees(export: Export) -> QuerySet[Employee]:
     """The cycle's participants the export covers."""
     employees = participants(export.cycle)
-    if export.scope == Export.Scope.DEPARTMENT:
+    if export.scope == Export.Scope.DEPARTMENT and export.department_id is not None:
         return employees.filter(department_id=export.department_id)
-    if export.scope == Export.Scope.TEAM:
+    if export.scope == Export.Scope.TEAM and export.manager_id is not None:
         return employees.filter(manager_id=export.manager_id)
     return employees
 

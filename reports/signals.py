@@ -23,9 +23,11 @@ def draft_plan_on_manager_signature(sender: Any, assessment: Assessment, by: Use
         draft_development_plan(assessment=assessment, by=by)
 
 
-@worker_init.connect(dispatch_uid="reports.require_harfbuzz_subset")
 def refuse_to_start_without_subsetter(**kwargs: Any) -> None:
     """Stop a starting worker, in one line, when it could not subset CJK fonts in reasonable time."""
     from reports.pdf import require_harfbuzz_subset
 
     require_harfbuzz_subset()
+
+
+worker_init.connect(refuse_to_start_without_subsetter, dispatch_uid="reports.require_harfbuzz_subset")

@@ -69,7 +69,7 @@ class ArchiveTask(DjangoTask):  # type: ignore[misc]
         services.fail_export(export_id=args[0], error=readable(exc, soft_limit=ARCHIVE_SOFT_LIMIT))
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]  # Celery ships no type hints
     base=RenderTask,
     acks_late=True,
     autoretry_for=TRANSIENT,
@@ -86,7 +86,7 @@ def render_report(job_id: int) -> None:
     services.run_report_job(job_id=job_id)
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]  # Celery ships no type hints
     acks_late=True,
     autoretry_for=(*TRANSIENT, BrokerError),
     retry_backoff=5,
@@ -99,7 +99,7 @@ def enqueue_export_chunk(export_id: int, after_id: int) -> None:
     services.enqueue_export_chunk(export_id=export_id, after_id=after_id)
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]  # Celery ships no type hints
     base=ArchiveTask,
     acks_late=True,
     autoretry_for=TRANSIENT,
@@ -113,7 +113,7 @@ def build_export_archive(export_id: int) -> None:
     services.build_export_archive(export_id=export_id)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)  # type: ignore[untyped-decorator]
 def requeue_report_jobs() -> None:
     """Send again the jobs a broker outage kept from the worker (scheduled every minute)."""
     services.requeue_queued_jobs()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from django.utils.translation import gettext, gettext_noop
 from openpyxl import Workbook
@@ -60,7 +61,7 @@ def _status(status: str | None, languages: Sequence[str]) -> str:
 
 def summary_rows(gaps: Iterable[EmployeeGaps], *, languages: Sequence[str]) -> list[list[Cell]]:
     """A header row, then one row per employee and competency, every text escaped."""
-    header: list[Cell] = [joined(languages, lambda column=column: gettext(column)) for column in COLUMNS]
+    header: list[Cell] = [joined(languages, partial(gettext, column)) for column in COLUMNS]
     rows: list[list[Cell]] = [header]
     for person in gaps:
         employee = person.employee

@@ -29,7 +29,8 @@ def test_me_of_hr_without_an_employee_profile_has_no_employee(as_hr):
     assert body["employee"] is None
 
 
-def test_me_shows_the_default_language_when_none_is_saved(as_alice):
+def test_me_shows_the_default_language_when_none_is_saved(as_alice, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     assert as_alice.get(ME_URL).json()["language"] == "zh-hans"
 
 

@@ -232,7 +232,7 @@ def test_manager_cannot_reopen(submitted, manager):
 
 
 def test_a_draft_cannot_be_reopened(manager_assessment, hr):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError):
         services.reopen_assessment(assessment=manager_assessment, reopened_by=hr, reason="Nothing to reopen")
 
 

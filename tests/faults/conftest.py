@@ -6,6 +6,7 @@ request as in production) use ``transactional_db``, which empties every table wh
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,6 +17,26 @@ from kombu import pools
 
 from competency.models import Track
 from config.celery import app
+
+RESTART_SWITCH = "CI_ALLOW_DB_RESTART"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"db_restart: restarts the PostgreSQL server everyone shares; runs only where {RESTART_SWITCH}=1"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Restarting PostgreSQL breaks every other session on the server, so only CI, which owns its server, opts in.
+    # The tests are deselected, and counted as such, rather than skipped.
+    if os.environ.get(RESTART_SWITCH) == "1":
+        return
+    deselected = [item for item in items if item.get_closest_marker("db_restart")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("db_restart")]
+
 
 # Our own Redis database, as the environment names it; tests that take the broker down come back to it.
 LIVE_BROKER_URL = settings.CELERY_BROKER_URL

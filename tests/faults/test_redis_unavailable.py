@@ -69,21 +69,18 @@ def rate_all(assessment: Assessment, rater: User) -> Assessment:
 
 # Working while it is down -------------------------------------------------------------------------
 
-PAGES = {
-    "home": ("employee", lambda ids: reverse("home")),
-    "rating form": ("employee", lambda ids: reverse("assessment", args=[ids["self"]])),
-    "team": ("manager", lambda ids: reverse("team")),
-    "cycle page": ("hr", lambda ids: reverse("cycle_detail", args=[ids["cycle"]])),
-    "reports": ("employee", lambda ids: reverse("reports:index")),
-    "notifications": ("employee", lambda ids: reverse("notifications:inbox")),
-}
 
-
-@pytest.mark.parametrize("who,url", PAGES.values(), ids=PAGES.keys())
-def test_pages_render_while_the_broker_is_down(broker_down, hr, employee, manager, self_assessment, cycle, who, url):
-    user = {"hr": hr, "employee": employee.user, "manager": manager.user}[who]
-    response = page_client(user).get(url({"self": self_assessment.pk, "cycle": cycle.pk}))
-    assert response.status_code == 200
+def test_pages_render_while_the_broker_is_down(broker_down, hr, employee, manager, self_assessment, cycle):
+    pages = {
+        reverse("home"): employee.user,
+        reverse("assessment", args=[self_assessment.pk]): employee.user,
+        reverse("team"): manager.user,
+        reverse("cycle_detail", args=[cycle.pk]): hr,
+        reverse("reports:index"): employee.user,
+        reverse("notifications:inbox"): employee.user,
+    }
+    statuses = {url: page_client(user).get(url).status_code for url, user in pages.items()}
+    assert statuses == dict.fromkeys(pages, 200)
 
 
 def test_an_autosave_is_stored_while_the_broker_is_down(broker_down, employee, self_assessment):
