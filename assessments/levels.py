@@ -83,12 +83,16 @@ class LevelResult:
                 "total": self.total,
                 "level": self.level,
             }
+        blocked = self.blocked_level
+        if blocked is None and self.checks:
+            return ngettext("the only level attained", "all %(count)d levels attained", len(self.checks)) % {
+                "count": len(self.checks)
+            }
         parts = []
         if self.level:
             parts.append(gettext("level %(level)d attained") % {"level": self.level})
         else:
             parts.append(gettext("no level attained"))
-        blocked = self.blocked_level
         if blocked is not None:
             if self.blocked_by:
                 parts.append(
@@ -97,11 +101,6 @@ class LevelResult:
                 )
             else:
                 parts.append(gettext("level %(level)d has no indicators") % {"level": blocked})
-        elif self.checks:
-            parts.append(
-                ngettext("the highest level attained", "all %(count)d levels attained", len(self.checks))
-                % {"count": len(self.checks)}
-            )
         return "; ".join(parts)
 
 

@@ -39,7 +39,7 @@ def test_all_usually_demonstrated_reaches_level_3_above_a_requirement_of_2(as_al
         "required": 2,
         "level": 3,
         "gap": -1,
-        "reason": "level 3 attained; all 3 levels attained",
+        "reason": "all 3 levels attained",
     }
 
 

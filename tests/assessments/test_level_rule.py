@@ -170,7 +170,7 @@ def test_reason_says_when_a_level_has_no_indicators():
 def test_reason_says_when_every_level_is_attained():
     scores = level_items(1, [2, 2, 2]) + level_items(2, [2, 2, 2]) + level_items(3, [2, 2, 2])
     with translation.override("en"):
-        assert professional_level(scores).reason == "level 3 attained; all 3 levels attained"
+        assert professional_level(scores).reason == "all 3 levels attained"
 
 
 def test_generic_reason_states_the_mean_and_the_degree():
