@@ -195,14 +195,14 @@ def _decode(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         raise _file_error(_("This is an Excel workbook, not a CSV file: upload it with the .xlsx extension."))
     if b"\x00" in data:
-        raise _file_error(_("The file is not CSV text. Save it from Excel as \u201cCSV UTF-8\u201d."))
+        raise _file_error(_("The file is not CSV text. Save it from Excel as “CSV UTF-8”."))
     # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else saves UTF-8, often with a BOM.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _file_error(_("The file is neither UTF-8 nor GB18030 text. Save it from Excel as \u201cCSV UTF-8\u201d."))
+    raise _file_error(_("The file is neither UTF-8 nor GB18030 text. Save it from Excel as “CSV UTF-8”."))
 
 
 @contextmanager
