@@ -58,8 +58,9 @@ def test_cycle_opened_email_gives_the_deadline_in_english_to_an_english_reader(
 
 
 def test_cycle_opened_email_gives_the_deadline_in_chinese_by_default(
-    track, hr, employee, django_capture_on_commit_callbacks
+    track, hr, employee, django_capture_on_commit_callbacks, settings
 ):
+    settings.LANGUAGE_CODE = "zh-hans"
     cycle = _draft_cycle(track, hr, [employee])
     with django_capture_on_commit_callbacks(execute=True):
         services.open_cycle(cycle=cycle, opened_by=hr)
@@ -69,7 +70,8 @@ def test_cycle_opened_email_gives_the_deadline_in_chinese_by_default(
     assert f"{due.year}年{due.month}月{due.day}日" in message.body
 
 
-def test_cycle_opened_email_is_sent_as_text_and_html(track, hr, employee, django_capture_on_commit_callbacks):
+def test_cycle_opened_email_is_sent_as_text_and_html(track, hr, employee, django_capture_on_commit_callbacks, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     cycle = _draft_cycle(track, hr, [employee])
     with django_capture_on_commit_callbacks(execute=True):
         services.open_cycle(cycle=cycle, opened_by=hr)

@@ -167,7 +167,10 @@ def test_a_window_not_yet_open_is_not_reminded(track, hr, employee, manager, tod
     assert mails_to(manager.user) == []
 
 
-def test_the_reminder_is_in_the_recipients_language(team_cycle, english, manager, django_capture_on_commit_callbacks):
+def test_the_reminder_is_in_the_recipients_language(
+    team_cycle, english, manager, django_capture_on_commit_callbacks, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"
     run_reminders(django_capture_on_commit_callbacks)
     assert only_mail_to(english).extra_headers["Content-Language"] == "en"
     assert only_mail_to(manager.user).extra_headers["Content-Language"] == "zh-hans"
