@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 from assessments import permissions
 from assessments.api import errors
 from assessments.models import Cycle, Department, Employee, User
+from audit.models import AuditEvent
+from audit.services import record_event
 from reports import plans, services
 from reports.models import DevelopmentPlan, Export, Language, PlanAction, PlanEvent, PlanTarget, ReportJob, ReportKind
 from reports.serializers import (
@@ -100,6 +102,12 @@ class ReportJobFileApi(APIView):
         job = get_object_or_404(ReportJob.objects.visible_to(request.user).select_related("employee"), pk=pk)
         if not job.is_downloadable:
             raise Http404("The PDF is not ready.")
+        record_event(
+            actor=request.user,
+            action=AuditEvent.Action.REPORT_DOWNLOADED,
+            subject=f"{job.get_kind_display()} · {job.employee.name} · {job.cycle_id}",
+            employee=job.employee,
+        )
         return pdf_response(job.file, job_filename(job))
 
 
@@ -160,6 +168,7 @@ class ExportFileApi(APIView):
         export = get_object_or_404(Export.objects.visible_to(request.user), pk=pk)
         if export.status != Export.Status.DONE or not export.file:
             raise Http404("The archive is not ready.")
+        record_event(actor=request.user, action=AuditEvent.Action.EXPORT_DOWNLOADED, subject=f"export {export.pk}")
         return FileResponse(
             export.file.open("rb"),
             as_attachment=True,

@@ -24,6 +24,8 @@ from django.views.decorators.http import require_POST
 from assessments import permissions
 from assessments.models import Cycle, Employee, User
 from assessments.views import nav_for
+from audit.models import AuditEvent
+from audit.services import record_event
 from reports import gaps, plans, services
 from reports.api import job_filename
 from reports.contexts import GapReportContext, radar_svg
@@ -103,12 +105,22 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, "reports/job.html", {"job": job, "refresh": None if job.is_finished else REFRESH_SECONDS})
 
 
+def _record_job_download(request: HttpRequest, job: ReportJob) -> None:
+    record_event(
+        actor=_user(request),
+        action=AuditEvent.Action.REPORT_DOWNLOADED,
+        subject=f"{job.get_kind_display()} · {job.employee.name} · {job.cycle_id}",
+        employee=job.employee,
+    )
+
+
 @login_required
 def job_file(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF, once done, to those who may see its employee."""
     job = get_object_or_404(ReportJob.objects.visible_to(_user(request)).select_related("employee"), pk=pk)
     if not job.is_downloadable:
         raise Http404
+    _record_job_download(request, job)
     return FileResponse(
         job.file.open("rb"), as_attachment=True, filename=job_filename(job), content_type="application/pdf"
     )
@@ -280,6 +292,7 @@ def export_file(request: HttpRequest, pk: int) -> FileResponse:
     export = get_object_or_404(Export.objects.visible_to(_user(request)), pk=pk)
     if export.status != Export.Status.DONE or not export.file:
         raise Http404
+    record_event(actor=_user(request), action=AuditEvent.Action.EXPORT_DOWNLOADED, subject=f"export {export.pk}")
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=f"export-{export.pk}.zip", content_type="application/zip"
     )

@@ -82,3 +82,19 @@ def test_the_audit_log_costs_the_same_queries_for_many_events(client, hr, cycle,
     # Session, user, the user's employee profile (the header names them), the paginator's count, one page.
     with django_assert_num_queries(5):
         client.get(reverse("audit:log"))
+
+
+def test_downloading_a_pdf_is_logged(client, manager, employee, cycle):
+    from django.core.files.base import ContentFile
+
+    from reports.models import ReportJob
+
+    job = ReportJob.objects.create(
+        requested_by=manager.user, employee=employee, cycle=cycle, kind="gap_report", language="en", status="done"
+    )
+    job.file.save("audit-test.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    client.force_login(manager.user)
+    response = client.get(reverse("reports:job_file", args=[job.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_DOWNLOADED)
+    assert (event.actor, event.employee) == (manager.user, employee)
