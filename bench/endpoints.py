@@ -33,6 +33,9 @@ class Subject:
     assessment: int | None = None
     # Whose results they read: themselves, or the report they rate.
     employee: int | None = None
+    # For HR's overviews: a manager (an employee id) whose team, and a department whose people, to show.
+    team_of: int | None = None
+    department: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,14 @@ ENDPOINTS = [
     Endpoint("API competencies", "employee", "api-competency-list", kind="list"),
     Endpoint("API assessment with its form · employee", "employee", "api-assessment-detail", ("assessment",)),
     Endpoint("API levels · manager", "manager", "api-assessment-levels", ("assessment",)),
+    Endpoint("Gap report page · employee", "employee", "reports:gaps", ("cycle", "employee")),
+    Endpoint("Reports and PDFs · employee", "employee", "reports:index"),
+    Endpoint("Heatmap of a team · HR", "hr", "reports:heatmap", query="?cycle={cycle}&manager={team_of}"),
+    Endpoint("Heatmap of a department · HR", "hr", "reports:heatmap", query="?cycle={cycle}&department={department}"),
+    Endpoint("Heatmap of the whole cycle · HR", "hr", "reports:heatmap", query="?cycle={cycle}"),
+    Endpoint("Cycle gap summary · HR", "hr", "reports:cycle_summary", ("cycle",)),
+    Endpoint("API report jobs · employee", "employee", "api-report-list", kind="list"),
+    Endpoint("API development plans · manager", "manager", "api-plan-list", kind="list"),
 ]
 
 
@@ -182,7 +193,24 @@ def find_subjects(cycle: Cycle, count: int) -> dict[str, list[Subject]]:
         for name, (pk, employee_id) in _spread(list(first_per_manager.items()), count)
     ]
     hr_names = list(User.objects.filter(is_hr=True, username__startswith="bench-hr").values_list("username", flat=True))
-    hr = [Subject(username=name, role="hr", cycle=cycle.pk) for name in sorted(hr_names)]
+    # A first-line manager's team, and the department of someone three levels down: a typical team and department.
+    team_of = (
+        Employee.objects.filter(reports__isnull=False)
+        .exclude(reports__reports__isnull=False)
+        .order_by("employee_number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    department = (
+        Employee.objects.filter(manager__manager__manager__isnull=False)
+        .order_by("employee_number")
+        .values_list("department_id", flat=True)
+        .first()
+    )
+    hr = [
+        Subject(username=name, role="hr", cycle=cycle.pk, team_of=team_of, department=department)
+        for name in sorted(hr_names)
+    ]
     return {"employee": employees, "manager": managers, "hr": hr}
 
 

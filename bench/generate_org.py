@@ -222,12 +222,19 @@ def rows_as_lines(rows: Iterable[Sequence[Any]]) -> Iterator[str]:
         yield "\t".join(copy_value(v) for v in row) + "\n"
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field.column
+
+
 def copy_into(
     connection: BaseDatabaseWrapper, model: type[models.Model], fields: Sequence[str], lines: Iterable[str]
 ) -> int:
     """COPY lines into the model's table, in the columns of the named fields; returns the row count."""
     opts = model._meta
-    columns = ", ".join(connection.ops.quote_name(opts.get_field(name).column) for name in fields)  # type: ignore[union-attr]
+    columns = ", ".join(connection.ops.quote_name(_column(model, name)) for name in fields)
     stream = CopyStream(lines)
     with connection.cursor() as cursor:
         cursor.copy_expert(
@@ -409,6 +416,7 @@ def plan_assessments(
         # The head has no manager, so nobody can fill in or submit the head's manager assessment.
         manager_draft = person.manager is None or index % MANAGER_DRAFT_EVERY == 2
         signed_off = not self_draft and not manager_draft and index % SIGNED_OFF_EVERY == 0
+        rater: int | None
         if kind == Assessment.Kind.SELF:
             draft = self_draft
             rater = user_ids[employee_id]

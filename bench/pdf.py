@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,14 +85,10 @@ def gap_reports(cycle: Any, people: list[Employee], languages: tuple[str, ...]) 
     today = timezone.localdate()
     for language in languages:
         for person in people:
-            gaps, gaps_ms, gaps_queries = timed(lambda person=person: employee_gaps(cycle=cycle, employee=person))
-            context, context_ms, _ = timed(
-                lambda gaps=gaps, language=language: GapReportContext.from_gaps(gaps, language=language, today=today)
-            )
+            gaps, gaps_ms, gaps_queries = timed(partial(employee_gaps, cycle=cycle, employee=person))
+            context, context_ms, _ = timed(partial(GapReportContext.from_gaps, gaps, language=language, today=today))
             with translation.override(context.languages[0]):
-                pdf, render_ms, _ = timed(
-                    lambda context=context: render_pdf(TEMPLATES[ReportKind.GAP_REPORT], {"report": context})
-                )
+                pdf, render_ms, _ = timed(partial(render_pdf, TEMPLATES[ReportKind.GAP_REPORT], {"report": context}))
             rows.append(
                 {
                     "employee": person.employee_number,

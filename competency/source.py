@@ -65,7 +65,13 @@ class ModelSource:
         for item in self.drafted["indicators"]:
             found.append(
                 SourceIndicator(
-                    item["code"], item["competency"], item["level"], item["order"], item["text_zh"], item["text_en"], True
+                    item["code"],
+                    item["competency"],
+                    item["level"],
+                    item["order"],
+                    item["text_zh"],
+                    item["text_en"],
+                    True,
                 )
             )
         return found

@@ -103,7 +103,7 @@ class ReportJobFileApi(APIView):
         if not job.is_downloadable:
             raise Http404("The PDF is not ready.")
         record_event(
-            actor=request.user,
+            actor=_user(request),
             action=AuditEvent.Action.REPORT_DOWNLOADED,
             subject=f"{job.get_kind_display()} · {job.employee.name} · {job.cycle_id}",
             employee=job.employee,
@@ -168,7 +168,7 @@ class ExportFileApi(APIView):
         export = get_object_or_404(Export.objects.visible_to(request.user), pk=pk)
         if export.status != Export.Status.DONE or not export.file:
             raise Http404("The archive is not ready.")
-        record_event(actor=request.user, action=AuditEvent.Action.EXPORT_DOWNLOADED, subject=f"export {export.pk}")
+        record_event(actor=_user(request), action=AuditEvent.Action.EXPORT_DOWNLOADED, subject=f"export {export.pk}")
         return FileResponse(
             export.file.open("rb"),
             as_attachment=True,

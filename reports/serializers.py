@@ -183,7 +183,10 @@ class DevelopmentPlanDetailSerializer(DevelopmentPlanSerializer):
 class PlanEventSerializer(serializers.ModelSerializer[PlanEvent]):
     action = choice_field(PlanEvent.Action, read_only=True)
     actor_name = serializers.SerializerMethodField()
-    indicator_code = serializers.CharField(source="target.indicator.code", read_only=True, default=None)
+    # Events about the whole plan (created, agreed) have no target, so no indicator.
+    indicator_code = serializers.CharField(
+        source="target.indicator.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = PlanEvent

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -105,6 +105,25 @@ def mark_sent(job_ids: list[int]) -> None:
     ReportJob.objects.filter(pk__in=job_ids).update(enqueued_at=timezone.now())
 
 
+def _unsent_exports(now: datetime) -> list[int]:
+    """Running exports with jobs the broker never got, and none sent, running or finished for a minute."""
+    quiet = now - REQUEUE_AFTER
+    jobs = ReportJob.objects.filter(export_id=OuterRef("pk"))
+    unsent = jobs.filter(status=ReportJob.Status.QUEUED, enqueued_at__isnull=True)
+    busy = jobs.filter(
+        Q(status=ReportJob.Status.RUNNING)
+        | Q(status=ReportJob.Status.QUEUED, enqueued_at__isnull=False)
+        | Q(enqueued_at__gte=quiet)
+        | Q(finished_at__gte=quiet)
+    )
+    return list(
+        Export.objects.filter(Exists(unsent), status=Export.Status.RUNNING, created_at__lt=quiet)
+        .exclude(Exists(busy))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def requeue_queued_jobs(*, now: datetime | None = None) -> list[int]:
     """Send again the single jobs the broker never got (older than a minute) or lost (older than an hour)."""
     now = now or timezone.now()
@@ -117,6 +136,9 @@ def requeue_queued_jobs(*, now: datetime | None = None) -> list[int]:
     )
     from reports import tasks
 
+    # An export the broker was down for when HR started or resumed it never got its first chunk out.
+    for export_id in _unsent_exports(now):
+        tasks.enqueue_export_chunk.send_or_leave_queued(export_id, 0)
     return [job_id for job_id in ids if tasks.render_report.send_or_leave_queued(job_id)]
 
 

@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # Errors that go away on their own: a full disk or a dropped connection, not bad data.
 TRANSIENT = (OSError, DatabaseError)
+# One attempt and no retries. Not retry=False: that path waits out the connect timeout (seconds) on a dead broker.
+SEND_ONCE = {"max_retries": 0}
 RENDER_SOFT_LIMIT = 120
 RENDER_HARD_LIMIT = 180
 ARCHIVE_SOFT_LIMIT = 600
@@ -46,7 +48,7 @@ class RenderTask(DjangoTask):  # type: ignore[misc]
     def send_or_leave_queued(self, job_id: int) -> bool:
         """Send the job once, without the publisher's retries, so a web request never waits on a dead broker."""
         try:
-            self.apply_async((job_id,), retry=False)
+            self.apply_async((job_id,), retry=True, retry_policy=SEND_ONCE)
         except BrokerError as error:
             logger.warning("report job %s stays queued, the broker is unreachable: %s", job_id, error)
             return False
@@ -58,6 +60,23 @@ class RenderTask(DjangoTask):  # type: ignore[misc]
     ) -> None:
         with translation.override(services.job_language(args[0])):
             services.fail_report_job(job_id=args[0], error=readable(exc, soft_limit=RENDER_SOFT_LIMIT))
+
+
+class ChunkTask(DjangoTask):  # type: ignore[misc]
+    """Sends an export's jobs in chunks; if the broker is down the export waits for requeue_report_jobs."""
+
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+        """Send after commit, and never let a broker outage turn the request into an error."""
+        transaction.on_commit(functools.partial(self.send_or_leave_queued, *args))
+
+    def send_or_leave_queued(self, export_id: int, after_id: int) -> bool:
+        """Send the chunk once; False when the broker cannot be reached."""
+        try:
+            self.apply_async((export_id, after_id), retry=True, retry_policy=SEND_ONCE)
+        except BrokerError as error:
+            logger.warning("export %s stays queued, the broker is unreachable: %s", export_id, error)
+            return False
+        return True
 
 
 class ArchiveTask(DjangoTask):  # type: ignore[misc]
@@ -87,6 +106,7 @@ def render_report(job_id: int) -> None:
 
 
 @shared_task(  # type: ignore[untyped-decorator]  # Celery ships no type hints
+    base=ChunkTask,
     acks_late=True,
     autoretry_for=(*TRANSIENT, BrokerError),
     retry_backoff=5,

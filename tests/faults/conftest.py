@@ -1,12 +1,14 @@
-"""Fixtures of the fault tests: a Celery app pointed at a chosen broker, and the shipped model after a flush.
+"""Fixtures of the fault tests: committed writes, a Celery app pointed at a chosen broker, and the switch
+that keeps PostgreSQL restarts to machines that allow them.
 
 Tests that need their changes committed (a worker thread, a server, on-commit hooks running inside the
-request as in production) use ``transactional_db``, which empties every table when they end.
+request as in production) use ``committed``; the tables are emptied when they end and the model loaded again.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -86,6 +88,13 @@ def real_broker(settings) -> Iterator[Callable[[str], None]]:
     yield switch
     app.conf.task_always_eager = True
     use_broker(LIVE_BROKER_URL)
+
+
+def unused_port() -> int:
+    """A local port nothing listens on: bound once to learn a free number, then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def close_connection(**kwargs: object) -> None:

@@ -5,6 +5,7 @@ Alice reports to Mallory and rates herself; Henry is HR (tests/conftest.py).
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -20,7 +21,9 @@ from rest_framework.test import APIClient
 
 from assessments import services
 from assessments.models import Assessment, AssessmentEvent, Employee, Rating, User
+from reports import services as report_services
 from tests import factories
+from tests.reports.pdfs import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -392,3 +395,57 @@ def test_a_script_in_an_imported_name_is_escaped_in_the_import_errors(hr, positi
     page = upload(hr, xlsx_file(rows), "people.xlsx").content.decode()
     assert "The reporting lines form a loop" in page
     assert_escaped(page, payload)
+
+
+# Script and formulas in the documents -------------------------------------------------------------
+
+
+def test_a_script_in_a_name_and_a_managers_note_is_plain_text_in_the_gap_report_pdf(
+    cycle, self_assessment, manager_assessment, scripted_employee, manager, payload, django_capture_on_commit_callbacks
+):
+    rate(self_assessment, scripted_employee.user, 3, "", submit=True)
+    rate(manager_assessment, manager.user, 1, payload, submit=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = report_services.request_report(
+            requested_by=manager.user, employee=scripted_employee, cycle=cycle, kind="gap_report", language="en"
+        )
+    job.refresh_from_db()
+    # Markup would have been laid out (or refused by the fetcher), not printed: seen as text, it was escaped.
+    assert pdf_text(job.file.read()).count(payload) >= 2
+
+
+FORMULAS = {"name": "=1+2", "department": "+A1", "manager": "-B2", "position": "@SUM(A1)"}
+
+
+@pytest.fixture
+def formula_export(
+    cycle, self_assessment, employee, manager, position, hr, django_capture_on_commit_callbacks
+) -> zipfile.ZipFile:
+    """An export in which Alice's name, department, manager and position each start like a formula."""
+    employee.name = FORMULAS["name"]
+    employee.save(update_fields=["name"])
+    employee.department.name = FORMULAS["department"]
+    employee.department.save(update_fields=["name"])
+    manager.name = FORMULAS["manager"]
+    manager.save(update_fields=["name"])
+    position.name_zh = position.name_en = FORMULAS["position"]
+    position.save(update_fields=["name_zh", "name_en"])
+    factories.rate_all(self_assessment, employee.user, 2, submit=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        export = report_services.start_export(requested_by=hr, cycle=cycle, language="en", include_plans=False)
+    export.refresh_from_db()
+    return zipfile.ZipFile(io.BytesIO(export.file.read()))
+
+
+def test_text_starting_like_a_formula_is_prefixed_in_the_export_csv(formula_export):
+    rows = list(csv.reader(io.StringIO(formula_export.read("summary.csv").decode("utf-8-sig"))))
+    cells = {cell for row in rows for cell in row}
+    assert {"'" + formula for formula in FORMULAS.values()} <= cells
+    assert not cells & set(FORMULAS.values())
+
+
+def test_text_starting_like_a_formula_is_a_prefixed_string_in_the_export_xlsx(formula_export):
+    sheet = openpyxl.load_workbook(io.BytesIO(formula_export.read("summary.xlsx"))).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert {"'" + formula for formula in FORMULAS.values()} <= {cell.value for cell in cells}
+    assert all(cell.data_type != "f" for cell in cells)

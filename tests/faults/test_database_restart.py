@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from assessments import services
 from assessments.models import Assessment, AssessmentEvent, CycleIndicator, Rating
 from competency.models import Track
 from tests import factories
+from tests.faults.conftest import unused_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.db_restart]
 
@@ -45,12 +45,6 @@ MAX_REQUESTS = 150
 SAVE_BEFORE_RESTART = 2.0
 SAVE_AFTER_RESTART = 3.0
 HTTP_TIMEOUT = 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -98,7 +92,7 @@ def org(django_db_setup: None, django_db_blocker) -> Iterator[Org]:
 @pytest.fixture(scope="module")
 def server(org: Org) -> Iterator[str]:
     """gunicorn on the test database: two processes of two threads, each keeping its connection between requests."""
-    port = free_port()
+    port = unused_port()
     database = connection.settings_dict
     env = {
         **os.environ,

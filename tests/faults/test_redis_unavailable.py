@@ -6,7 +6,6 @@ inside the request as in production, so a task sent after a commit fails exactly
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -25,9 +24,11 @@ from assessments.models import Assessment, Cycle, Rating, User
 from config.celery import app
 from notifications import tasks as notification_tasks
 from notifications.models import Notification
-from reports.models import ReportJob
+from reports.models import Export, ReportJob
 from tests import factories
-from tests.faults.conftest import LIVE_BROKER_URL, close_connection, purge
+from tests.faults.conftest import LIVE_BROKER_URL, close_connection, purge, unused_port
+
+WAIT_SECONDS = 120
 
 
 @pytest.fixture(autouse=True)
@@ -35,20 +36,10 @@ def _committed(committed: None) -> None:
     """Every test here commits, so tasks are sent where production sends them."""
 
 
-WAIT_SECONDS = 120
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: bound once to learn a free number, then released."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def broker_down(cycle: Cycle, real_broker: Callable[[str], None]) -> None:
     """The cycle opened while the broker was up; from here on it refuses every connection."""
-    real_broker(f"redis://127.0.0.1:{closed_port()}/8")
+    real_broker(f"redis://127.0.0.1:{unused_port()}/8")
 
 
 def page_client(user: User) -> Client:
@@ -126,7 +117,7 @@ def test_the_managers_notification_is_kept_for_later_while_the_broker_is_down(
 
 def test_opening_a_cycle_works_while_the_broker_is_down(broker_down, hr, track, employee):
     today = timezone.localdate()
-    response = page_client(hr).post(
+    page_client(hr).post(
         reverse("cycle_create"),
         {
             "name": "Opened during an outage",
@@ -153,6 +144,15 @@ def test_asking_for_a_pdf_over_the_api_is_accepted_and_queued_while_the_broker_i
     assert (job.status, job.enqueued_at) == (ReportJob.Status.QUEUED, None)
 
 
+def test_asking_for_a_pdf_while_the_broker_is_down_does_not_wait_for_it(broker_down, employee, cycle):
+    started = time.monotonic()
+    api_client(employee.user).post(
+        reverse("api-report-list"), {"employee": employee.pk, "cycle": cycle.pk, "kind": "gap_report"}, format="json"
+    )
+    # A refused connection is known at once; waiting out the broker's connect timeout takes four seconds or more.
+    assert time.monotonic() - started < 2
+
+
 def test_asking_for_a_pdf_from_the_page_shows_it_queued_while_the_broker_is_down(broker_down, employee, cycle):
     client = page_client(employee.user)
     response = client.post(
@@ -162,6 +162,17 @@ def test_asking_for_a_pdf_from_the_page_shows_it_queued_while_the_broker_is_down
     )
     assert response.status_code == 200
     assert response.context["job"].status == ReportJob.Status.QUEUED
+
+
+def test_starting_an_export_from_the_page_while_the_broker_is_down_shows_the_export(broker_down, hr, cycle):
+    response = page_client(hr).post(reverse("reports:exports"), {"cycle": cycle.pk, "language": "en"})
+    export = Export.objects.get()
+    assert (response.status_code, response.url) == (302, reverse("reports:export", args=[export.pk]))
+
+
+def test_starting_an_export_over_the_api_while_the_broker_is_down_is_accepted(broker_down, hr, cycle):
+    response = api_client(hr).post(reverse("api-export-list"), {"cycle": cycle.pk, "language": "en"}, format="json")
+    assert (response.status_code, response.json()["status"]) == (202, "running")
 
 
 # Once it is back ----------------------------------------------------------------------------------
@@ -215,3 +226,18 @@ def test_an_email_kept_during_the_outage_is_sent_once_the_broker_is_back(
     wait_for(lambda: Notification.objects.get(pk=notification.pk).email_state != "pending", "the requeued email")
     assert Notification.objects.get(pk=notification.pk).email_state == Notification.EmailState.SENT
     assert any(notification.title in message.subject for message in mail.outbox)
+
+
+def test_an_export_started_during_the_outage_is_made_once_the_broker_is_back(
+    broker_down, hr, cycle, request: pytest.FixtureRequest
+):
+    api_client(hr).post(reverse("api-export-list"), {"cycle": cycle.pk, "language": "en"}, format="json")
+    # The requeue sends only what the broker has missed for a minute: let that minute pass.
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    Export.objects.update(created_at=two_minutes_ago)
+    ReportJob.objects.update(created_at=two_minutes_ago)
+    request.getfixturevalue("broker_back")
+    call_command("requeue_report_jobs", verbosity=0)
+    wait_for(lambda: Export.objects.get().is_finished, "the requeued export")
+    export = Export.objects.get()
+    assert (export.status, export.done_count, export.total) == (Export.Status.DONE, 2, 2)

@@ -26,13 +26,18 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from assessments import services
+from assessments.models import Assessment
 from config.wsgi import application
+from reports import plans
+from reports.models import Export, ReportJob
+from tests import factories
 
 pytestmark = pytest.mark.slow
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 # Bounded so the four runs together stay within a few minutes on two cores.
-EXAMPLES = 8
+EXAMPLES = 12
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -60,22 +65,35 @@ def api_schema(wsgi_app: Any) -> Any:
 
 
 @pytest.fixture
-def real_ids(cycle, self_assessment, employee, position) -> dict[str, object]:
-    """A record each reader can see, by the collection its URL starts with."""
+def real_ids(cycle, self_assessment, manager_assessment, employee, manager, hr, position) -> dict[str, dict]:
+    """Records both readers can see, by the collection their URLs start with, and their path parameters."""
+    # Alice's self-assessment stays a draft, so her saves reach the service; her manager's is signed off for a plan.
+    factories.rate_all(manager_assessment, manager.user, 1, submit=True)
+    signed = services.sign_off_assessment(
+        assessment=Assessment.objects.get(pk=manager_assessment.pk), user=manager.user
+    )
+    plan = plans.draft_development_plan(assessment=signed, by=manager.user)
+    target = plan.targets.first()
+    action = plans.add_plan_action(target=target, user=employee.user, what="Shadow a key account review")
+    job = ReportJob.objects.create(employee=employee, cycle=cycle, kind="gap_report", language="en")
+    export = Export.objects.create(cycle=cycle, requested_by=hr, language="en")
     return {
-        "assessments": self_assessment.pk,
-        "cycles": cycle.pk,
-        "employees": employee.pk,
-        "positions": position.pk,
-        "competencies": "MKT",
+        "assessments": {"id": self_assessment.pk},
+        "cycles": {"id": cycle.pk},
+        "employees": {"id": employee.pk},
+        "positions": {"id": position.pk},
+        "competencies": {"code": "MKT"},
+        "plans": {"id": plan.pk, "target_pk": target.pk, "action_pk": action.pk},
+        "reports": {"id": job.pk},
+        "exports": {"id": export.pk},
     }
 
 
-def path_choices(operation: APIOperation, mode: GenerationMode, real_ids: dict[str, object]) -> list[dict | None]:
+def path_choices(operation: APIOperation, mode: GenerationMode, real_ids: dict[str, dict]) -> list[dict | None]:
     """Generated path parameters and/or those of a real record; negative runs need a body or query to break."""
-    names = [parameter.name for parameter in operation.path_parameters]
-    collection = operation.path.split("/")[3]
-    real = {names[0]: real_ids[collection]} if len(names) == 1 and collection in real_ids else None
+    names = {parameter.name for parameter in operation.path_parameters}
+    known = real_ids.get(operation.path.split("/")[3], {})
+    real = {name: known[name] for name in names} if names and names <= known.keys() else None
     if mode == GenerationMode.NEGATIVE:
         if not (len(operation.query) or len(operation.body)):
             return []

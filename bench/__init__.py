@@ -1,0 +1,1 @@
+"""Benchmarks at company size: plain scripts run from the shell (see docs/benchmarks.md)."""
