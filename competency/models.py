@@ -238,9 +238,7 @@ class BehavioralIndicator(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     text_zh = models.TextField(_("text (Chinese)"))
     text_en = models.TextField(_("text (English)"))
-    provenance = models.CharField(
-        _("provenance"), max_length=10, choices=Provenance.choices, default=Provenance.SOURCE
-    )
+    provenance = models.CharField(_("provenance"), max_length=10, choices=Provenance.choices, default=Provenance.SOURCE)
     is_active = models.BooleanField(
         _("active"),
         default=True,
