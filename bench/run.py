@@ -256,7 +256,8 @@ def queries_section(small: int, big: int) -> tuple[str, list[str]]:
         "project's API tests count with `force_authenticate`. The budgets are the brief's: lists at most 4 "
         "queries, the rating form at most 5. The timings are medians of the counted requests at the larger "
         "size: SQL as Django measured it, the same with PostgreSQL's JIT compilation off for the connection "
-        "(`PGOPTIONS='-c jit=off'`, a separate run), this process's own CPU time, and the whole request.",
+        "(`PGOPTIONS='-c jit=off'`, a separate run), this process's own CPU time, and the whole request. On "
+        "the shared machine, differences of a few milliseconds between the two SQL columns are noise.",
         "",
         table(
             [
@@ -335,8 +336,8 @@ def latency_section() -> tuple[str, list[str]]:
         f"unmeasured requests, one client sends {latency['requests_one_client']} measured requests, or each of "
         f"the concurrent clients {latency['requests_per_concurrent_client']}, stopping early after "
         f"{latency['time_limit_seconds']:.0f} s. A save sends all 122 ratings with the version its previous save "
-        "returned. Times are from sending the request to having read the whole answer, over loopback. "
-        "An error is any answer other than 200, or a failed connection.",
+        "returned. Times are from sending the request to having read the whole answer, over loopback; req/s is "
+        "the answers completed per second of the run. An error is any answer other than 200, or a failed connection.",
         "",
         "Targets (from the brief): the rating form and a full save at p95 < 100 ms with one client, and < 300 ms "
         "with no errors with 20 clients.",
@@ -418,13 +419,14 @@ def write_report(info: dict[str, Any], commands: list[str], small: int, big: int
             f"{info['python']}, {info['django']}, {info['gunicorn']}, {info['weasyprint']}",
         ],
         ["OS", info["os"]],
-        ["Load average when the suite started / ended", f"{info['load_start']} / {info['load_end']}"],
+        ["Load average (1, 5, 15 min) when the suite started / ended", f"{info['load_start']} / {info['load_end']}"],
+        ["Duration of the suite", f"{info['duration_minutes']} minutes"],
     ]
     parts = [
         "# Benchmarks",
         "",
-        f"Written by `bench/run.py` on {info['date']}. Every figure below was measured on this machine by the "
-        "scripts in `bench/`; a section says so when it was not measured.",
+        f"Written by `bench/run.py` from the run of {info['date']}. Every figure below was measured on this machine "
+        "by the scripts in `bench/`; a section says so when it was not measured.",
         "",
         "## Machine",
         "",
@@ -464,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     big, small = "portal_bench", "portal_bench_small"
-    info = {"date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "load_start": _load()}
+    info: dict[str, Any] = {"date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "load_start": _load()}
     commands = [
         "make bench    # = .venv/bin/python bench/run.py; --reuse keeps the generated databases",
         f"DATABASE_URL={database_url(big)} .venv/bin/python bench/generate_org.py --employees {args.employees} --reset",
@@ -475,7 +477,13 @@ def main(argv: list[str] | None = None) -> int:
         f"DATABASE_URL={database_url(big)} .venv/bin/python bench/latency.py {args.latency_args}".rstrip(),
         f"DATABASE_URL={database_url(big)} .venv/bin/python bench/pdf.py --whole-cycle",
     ]
-    if not args.report_only:
+    if args.report_only:
+        # The machine's state is that of the run that measured, not of this rewrite of the report.
+        run = load("run.json") or {}
+        info.update({k: run.get(k, "not recorded") for k in ("date", "load_start", "load_end", "duration_minutes")})
+        commands = run.get("commands", commands)
+    else:
+        started = time.perf_counter()
         ensure_org(big, args.employees, reuse=args.reuse)
         ensure_org(small, args.small, reuse=args.reuse)
         step("queries.py", small, "--json", str(RESULTS / f"queries-{args.small}.json"))
@@ -492,7 +500,9 @@ def main(argv: list[str] | None = None) -> int:
             step("latency.py", big, "--json", str(RESULTS / "latency.json"), *args.latency_args.split())
         if not args.skip_pdf:
             step("pdf.py", big, "--whole-cycle", "--json", str(RESULTS / "pdf.json"))
-    info["load_end"] = _load()
+        info["load_end"] = _load()
+        info["duration_minutes"] = round((time.perf_counter() - started) / 60)
+        (RESULTS / "run.json").write_text(json.dumps({**info, "commands": commands}, indent=2), encoding="utf-8")
     info.update(machine())
     write_report(info, commands, args.small, args.employees)
     return 0

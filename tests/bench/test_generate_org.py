@@ -14,13 +14,7 @@ from assessments.models import Assessment, Cycle, CycleIndicator, Employee, Rati
 from bench import generate_org
 from competency.models import BehavioralIndicator
 from notifications.models import Notification
-
-SIZE = 30
-
-
-@pytest.fixture
-def org(db: None) -> generate_org.GeneratedOrg:
-    return generate_org.generate(employees=SIZE, connection=connection, out=lambda line: None, analyze=False)
+from tests.bench.conftest import SIZE
 
 
 def generated_employees() -> list[Employee]:
