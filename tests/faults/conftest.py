@@ -30,7 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Restarting PostgreSQL breaks every other session on the server, so only CI, which owns its server, opts in.
+    # Restarting PostgreSQL cuts every other connection to the server, so only CI, which owns its server, opts in.
     # The tests are deselected, and counted as such, rather than skipped.
     if os.environ.get(RESTART_SWITCH) == "1":
         return

@@ -97,7 +97,7 @@ def start_worker(var: Path, log_name: str) -> subprocess.Popen[bytes]:
         "--without-gossip",
     ]
     with open(var / log_name, "wb") as log:
-        # A session of its own, so the kill reaches the pool's children with their parent.
+        # A process group of its own, so the kill reaches the pool's children with their parent.
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
 
 
