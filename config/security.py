@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,9 @@ def _client_address(request: HttpRequest | None) -> str:
 
 
 def _keys(username: str, address: str) -> list[str]:
-    return [f"login-failures:user:{username.lower()}", f"login-failures:addr:{address}"]
+    # Hashed: a username can hold any character, and some cache backends refuse spaces or control characters.
+    digest = hashlib.sha256(username.lower().encode()).hexdigest()
+    return [f"login-failures:user:{digest}", f"login-failures:addr:{address}"]
 
 
 @receiver(user_login_failed)
