@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from assessments.models import Department, Employee, Position, Rating
 from assessments.services import MAX_NOTE_LENGTH, RatingInput
@@ -26,23 +27,59 @@ def codes_in(data: Any) -> list[str]:
     return list(codes)
 
 
-class RatingsForm(forms.Form):
+class RatingsForm:
     """Some or all ratings of an assessment, plus the version they were based on.
 
-    Only the indicators present in the data get fields, so the page can save one change at a time.
+    Only the indicators present in the data are read, so the page can save one change at a time. A full
+    form posts 245 fields; they are checked here directly, with Django's own messages, because building a
+    form field for each cost more than the rest of the save.
     """
 
-    version = forms.IntegerField(min_value=0)
+    SCORES = {"": None} | {str(value): value for value in Rating.Score.values}
 
     def __init__(self, data: Any, *, codes: list[str]) -> None:
-        super().__init__(data)
+        self.data = data
         self.codes = codes
-        score_choices = [("", "")] + [(str(value), label) for value, label in Rating.Score.choices]
-        for code in codes:
-            self.fields[SCORE_PREFIX + code] = forms.TypedChoiceField(
-                choices=score_choices, coerce=int, empty_value=None, required=False
+        self.errors: dict[str, list[str]] = {}
+        self.cleaned_data: dict[str, Any] = {}
+
+    def is_valid(self) -> bool:
+        self.errors = {}
+        self.cleaned_data = {}
+        try:
+            self.cleaned_data["version"] = forms.IntegerField(min_value=0).clean(self.data.get("version"))
+        except forms.ValidationError as error:
+            self.errors["version"] = list(error.messages)
+        invalid_choice = forms.ChoiceField.default_error_messages["invalid_choice"]
+        for code in self.codes:
+            raw_score = self.data.get(SCORE_PREFIX + code) or ""
+            if raw_score in self.SCORES:
+                self.cleaned_data[SCORE_PREFIX + code] = self.SCORES[raw_score]
+            else:
+                self.errors[SCORE_PREFIX + code] = [str(invalid_choice) % {"value": raw_score}]
+            note = (self.data.get(NOTE_PREFIX + code) or "").strip()
+            note_errors = self._note_errors(note)
+            if note_errors:
+                self.errors[NOTE_PREFIX + code] = note_errors
+            else:
+                self.cleaned_data[NOTE_PREFIX + code] = note
+        return not self.errors
+
+    @staticmethod
+    def _note_errors(note: str) -> list[str]:
+        errors = []
+        if "\x00" in note:
+            errors.append(str(_("Null characters are not allowed.")))
+        if len(note) > MAX_NOTE_LENGTH:
+            errors.append(
+                ngettext(
+                    "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+                    "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                    MAX_NOTE_LENGTH,
+                )
+                % {"limit_value": MAX_NOTE_LENGTH, "show_value": len(note)}
             )
-            self.fields[NOTE_PREFIX + code] = forms.CharField(required=False, max_length=MAX_NOTE_LENGTH)
+        return errors
 
     def ratings(self) -> dict[str, RatingInput]:
         """The cleaned ratings by indicator code."""
@@ -57,7 +94,7 @@ class RatingsForm(forms.Form):
         for name, errors in self.errors.items():
             for prefix in (SCORE_PREFIX, NOTE_PREFIX):
                 if name.startswith(prefix):
-                    result.setdefault(name[len(prefix) :], []).extend(str(e) for e in errors)
+                    result.setdefault(name[len(prefix) :], []).extend(errors)
         return result
 
 

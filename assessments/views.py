@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from assessments import permissions, services
+from assessments import form_markup, permissions, services
 from assessments.forms import CycleForm, ImportForm, RatingsForm, ReopenForm, codes_in
 from assessments.models import Assessment, Cycle, CycleIndicator, Employee, Rating, RequiredLevel, User
 from competency.models import Competency, ProficiencyLevel, pick_language
@@ -221,20 +221,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @dataclass
-class Choice:
-    value: int
-    label: str
-    is_checked: bool
-
-
-@dataclass
 class FormItem:
     """One indicator as the form shows it: the rater's choice, note and errors, and the other side's."""
 
     indicator: CycleIndicator
     score: int | None
     note: str
-    choices: list[Choice]
     their_score: int | None = None
     their_note: str = ""
     errors: list[str] = field(default_factory=list)
@@ -267,6 +259,7 @@ class FormGroup:
     level: int | None
     stages: str
     items: list[FormItem]
+    fieldsets: str = ""
 
 
 @dataclass
@@ -392,7 +385,6 @@ def _build_sections(
                 indicator=row,
                 score=score,
                 note=note,
-                choices=[Choice(value, str(label), value == score) for value, label in Rating.Score.choices],
                 their_score=row.their_score if shows_counterpart else None,  # type: ignore[attr-defined]
                 their_note=(row.their_note or "") if shows_counterpart else "",  # type: ignore[attr-defined]
                 errors=errors.get(row.code, []),
@@ -438,6 +430,12 @@ def _render_form(
     is_manager_form = assessment.kind == Assessment.Kind.MANAGER
     levels = _levels_for(assessment.cycle, rows, {row.pk: row.my_score for row in rows}) if is_manager_form else []  # type: ignore[attr-defined]
     can_rate = permissions.can_rate(user, assessment)
+    words = form_markup.FieldsetWords.for_page(choices=Rating.Score.choices, employee_name=assessment.employee.name)
+    for section in sections:
+        for group in section.groups:
+            group.fieldsets = form_markup.fieldsets(
+                group.items, words=words, can_rate=can_rate, shows_counterpart=shows_counterpart
+            )
     rated = sum(section.rated for section in sections)
     context = {
         "nav": _nav_from_assessment(user, assessment),

@@ -49,8 +49,8 @@ class Endpoint:
     kind: str = "page"
     method: str = "GET"
     query: str = ""
-    # How a form POST is encoded: the page's autosave sends FormData, which browsers encode as multipart.
-    encoding: str = "multipart"
+    # How a form POST is encoded: the page's autosave and its no-script fallback both send URL-encoded fields.
+    encoding: str = "urlencoded"
 
     @property
     def is_save(self) -> bool:
@@ -87,16 +87,6 @@ ENDPOINTS = [
     Endpoint("Save 122 ratings · form autosave, self", "employee", "assessment", ("assessment",), "save", "POST"),
     Endpoint("Save 122 ratings · form autosave, manager", "manager", "assessment", ("assessment",), "save", "POST"),
     Endpoint("Save 122 ratings · API PUT", "employee", "api-assessment-ratings", ("assessment",), "save", "PUT"),
-    # What the same save costs the server when the page sends it URL-encoded instead of as FormData.
-    Endpoint(
-        "Save 122 ratings · form, self, URL-encoded",
-        "employee",
-        "assessment",
-        ("assessment",),
-        "save",
-        "POST",
-        encoding="urlencoded",
-    ),
     Endpoint("Team view · manager", "manager", "team", kind="list"),
     Endpoint("Results of a report · manager", "manager", "results", ("cycle", "employee")),
     Endpoint("Cycle list with completion · HR", "hr", "cycle_list", kind="list"),

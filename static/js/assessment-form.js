@@ -204,7 +204,8 @@
       return Promise.resolve(true);
     }
     var sent = {};
-    var body = new FormData();
+    // URL-encoded rather than FormData's multipart: the same fields, and far cheaper for the server to parse.
+    var body = new URLSearchParams();
     body.append("version", String(version));
     codes.forEach(function (code) {
       sent[code] = state.changes[code];
