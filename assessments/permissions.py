@@ -24,6 +24,23 @@ def is_hr(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and (user.is_hr or user.is_superuser))  # type: ignore[union-attr]
 
 
+# Scopes are written as `employee IN (subquery)` rather than as joins through the employee and manager rows:
+# the outer query keeps its own plan (PostgreSQL planned a joined form in 4 ms for a 0.5 ms lookup), and a
+# list never repeats a row once per matching join.
+
+
+def _own_record(user: User) -> QuerySet[Employee]:
+    from assessments.models import Employee
+
+    return Employee.objects.filter(user_id=user.pk).values("pk")
+
+
+def _direct_reports(user: User) -> QuerySet[Employee]:
+    from assessments.models import Employee
+
+    return Employee.objects.filter(manager__user_id=user.pk).values("pk")
+
+
 def visible_assessments(queryset: AssessmentQuerySet, user: User | AnonymousUser) -> AssessmentQuerySet:
     """Assessments the user may read.
 
@@ -35,8 +52,8 @@ def visible_assessments(queryset: AssessmentQuerySet, user: User | AnonymousUser
         return queryset.none()
     if is_hr(user):
         return queryset
-    own = Q(employee__user=user) & (Q(kind="self") | Q(status__in=SUBMITTED_STATES))
-    of_reports = Q(employee__manager__user=user) & (Q(kind="manager") | Q(status__in=SUBMITTED_STATES))
+    own = Q(employee__in=_own_record(user)) & (Q(kind="self") | Q(status__in=SUBMITTED_STATES))  # type: ignore[arg-type]
+    of_reports = Q(employee__in=_direct_reports(user)) & (Q(kind="manager") | Q(status__in=SUBMITTED_STATES))  # type: ignore[arg-type]
     return queryset.filter(own | of_reports)
 
 
@@ -92,7 +109,9 @@ def visible_cycles(queryset: QuerySet[Cycle], user: User | AnonymousUser) -> Que
         return queryset
     # A subquery rather than a join, so a cycle with several of a manager's reports is listed once.
     memberships = queryset.model.participants.through.objects
-    involved = memberships.filter(Q(employee__user=user) | Q(employee__manager__user=user)).values("cycle_id")
+    involved = memberships.filter(
+        Q(employee__in=_own_record(user)) | Q(employee__in=_direct_reports(user))  # type: ignore[arg-type]
+    ).values("cycle_id")
     return queryset.filter(pk__in=involved)
 
 
@@ -105,7 +124,7 @@ def can_manage_positions(user: User | AnonymousUser) -> bool:
 
 def _about_visible_employee(user: User | AnonymousUser, prefix: str) -> Q:
     """Rows about the user themselves or one of their direct reports."""
-    return Q(**{f"{prefix}__user": user}) | Q(**{f"{prefix}__manager__user": user})
+    return Q(**{f"{prefix}__in": _own_record(user)}) | Q(**{f"{prefix}__in": _direct_reports(user)})  # type: ignore[arg-type]
 
 
 def visible_report_jobs(queryset: QuerySet[ReportJob], user: User | AnonymousUser) -> QuerySet[ReportJob]:

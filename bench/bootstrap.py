@@ -12,6 +12,8 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 SMALL_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_small"
 # Redis database 6 belongs to the benchmarks, so nothing they enqueue reaches another checkout's worker.
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/6"
+# The cache is shared through Redis as in docker-compose.yml (sessions read from it, sign-in throttling).
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/7"
 # Static files collected for DEBUG=false and any media land here, away from the var/ of `make run`.
 VAR_DIR = RESULTS / "var"
 
@@ -22,6 +24,7 @@ def environment(database_url: str | None = None, *, production: bool = True) -> 
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url or os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", DEFAULT_BROKER_URL),
+        "CACHE_URL": os.environ.get("CACHE_URL", DEFAULT_CACHE_URL),
         "PORTAL_VAR_DIR": str(VAR_DIR),
     }
     if production:

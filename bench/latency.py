@@ -326,6 +326,18 @@ class ServerConfig:
         return f"gunicorn config.wsgi, {self.workers} {self.worker_class} workers × {self.threads} threads"
 
 
+def server_settings() -> str:
+    """The settings that shape the figures, as the server processes see them."""
+    cache = settings.CACHES["default"]
+    database = settings.DATABASES["default"]
+    return (
+        f"DEBUG=false, SECURE_SSL_REDIRECT=false, cache {cache['BACKEND'].rsplit('.', 1)[-1]} "
+        f"at {cache.get('LOCATION', '')}, sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
+        f"CONN_MAX_AGE={database['CONN_MAX_AGE']}, "
+        f"PostgreSQL options '{database.get('OPTIONS', {}).get('options', '')}'"
+    )
+
+
 def start_server(config: ServerConfig, log: Path) -> subprocess.Popen[bytes]:
     """Collect the static files DEBUG=false needs, start gunicorn and wait until it answers."""
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -428,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
             "measured_at": timezone.now().isoformat(timespec="seconds"),
             "database": settings.DATABASES["default"]["NAME"],
             "server": config.describe(),
-            "settings": "DEBUG=false, SECURE_SSL_REDIRECT=false, sessions in the database, CONN_MAX_AGE=60",
+            "settings": server_settings(),
             "requests_one_client": args.requests,
             "requests_per_concurrent_client": args.per_client,
             "warmup_per_client": args.warmup,

@@ -64,3 +64,33 @@ def test_production_settings_pass_the_deployment_checklist():
         ALLOWED_HOSTS="portal.example.com",
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def setting(name: str, **env: str) -> str:
+    result = run_manage("shell", "-c", f"from django.conf import settings; print(settings.{name})", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_sessions_are_cached_when_the_cache_is_shared():
+    assert setting("SESSION_ENGINE", CACHE_URL="redis://127.0.0.1:6379/3") == (
+        "django.contrib.sessions.backends.cached_db"
+    )
+
+
+def test_sessions_stay_in_the_database_with_a_per_process_cache():
+    assert setting("SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+
+
+def test_postgresql_connections_turn_jit_off():
+    options = setting("DATABASES['default']['OPTIONS']", DATABASE_URL="postgres://postgres@127.0.0.1:5432/portal")
+    assert "-c jit=off" in options
+
+
+def test_postgresql_jit_can_be_kept():
+    options = setting(
+        "DATABASES['default'].get('OPTIONS')",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/portal",
+        POSTGRES_JIT="true",
+    )
+    assert "jit" not in options
