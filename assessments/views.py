@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import (
     Count,
     Exists,
@@ -39,7 +40,17 @@ from django.views.i18n import set_language
 
 from assessments import form_markup, permissions, services
 from assessments.forms import CycleForm, ImportForm, RatingsForm, ReopenForm, codes_in
-from assessments.models import Assessment, Cycle, CycleIndicator, Employee, Rating, RequiredLevel, User
+from assessments.models import (
+    Assessment,
+    Cycle,
+    CycleIndicator,
+    Department,
+    Employee,
+    Rating,
+    RequiredLevel,
+    User,
+)
+from assessments.navigation import Nav, nav_for
 from competency.models import Competency, ProficiencyLevel, pick_language
 from notifications.services import recent_for
 from reports.charts import RadarChart, RadarSeries
@@ -50,27 +61,6 @@ AGENDA_TOP = 10
 
 
 # Shared pieces --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Nav:
-    """What the navigation needs to know about the person signed in."""
-
-    name: str
-    is_manager: bool
-    is_hr: bool
-
-
-def nav_for(user: User) -> Nav:
-    """The signed-in person's name and roles, in one query."""
-    row = (
-        Employee.objects.filter(user=user)
-        .annotate(has_reports=Exists(Employee.objects.filter(manager=OuterRef("pk"))))
-        .values("name", "has_reports")
-        .first()
-    )
-    name = row["name"] if row else (user.get_full_name() or user.username)
-    return Nav(name=name, is_manager=bool(row and row["has_reports"]), is_hr=permissions.is_hr(user))
 
 
 def _count(queryset: QuerySet[Any]) -> Subquery:
@@ -880,26 +870,80 @@ def completion_by(cycle: Cycle, group: str) -> list[CompletionRow]:
     ]
 
 
+# The participants table shows this many people a page; completion figures cover the whole cycle.
+PARTICIPANTS_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ParticipantFilter:
+    """Which participants HR looks for on the cycle page: by progress, department, name or number."""
+
+    status: str = ""
+    department: int | None = None
+    search: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> ParticipantFilter:
+        status = query.get("status", "")
+        department = query.get("department", "")
+        return cls(
+            status=status if status in dict(cls.status_choices()) else "",
+            department=int(department) if department.isdigit() else None,
+            search=query.get("q", "").strip()[:100],
+        )
+
+    @staticmethod
+    def status_choices() -> list[tuple[str, str]]:
+        return [
+            ("self_draft", _("Self-assessment not submitted")),
+            ("manager_draft", _("Manager assessment not submitted")),
+            ("awaiting_sign_off", _("Submitted, awaiting sign-off")),
+            ("signed_off", _("Signed off")),
+        ]
+
+    def apply(self, cycle: Cycle, people: QuerySet[Employee]) -> QuerySet[Employee]:
+        """The participants that match, by EXISTS on their assessments so no row is repeated."""
+        if self.department is not None:
+            people = people.filter(department_id=self.department)
+        if self.search:
+            people = people.filter(Q(name__icontains=self.search) | Q(employee_number__istartswith=self.search))
+        if not self.status:
+            return people
+        theirs = Assessment.objects.filter(cycle=cycle, employee_id=OuterRef("pk"))
+        manager = theirs.filter(kind=Assessment.Kind.MANAGER)
+        if self.status == "self_draft":
+            return people.filter(Exists(theirs.filter(kind=Assessment.Kind.SELF, status=Assessment.Status.DRAFT)))
+        if self.status == "manager_draft":
+            return people.filter(Exists(manager.filter(status=Assessment.Status.DRAFT)))
+        if self.status == "awaiting_sign_off":
+            return people.filter(Exists(manager.filter(status=Assessment.Status.SUBMITTED)))
+        return people.filter(Exists(manager.filter(status=Assessment.Status.SIGNED_OFF)))
+
+
 @login_required
 @require_GET
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A cycle's windows, its completion by department and by manager, and everyone's status."""
+    """A cycle's windows, its completion by department and by manager, and its participants a page at a time."""
     user: User = request.user  # type: ignore[assignment]
     _require_hr(user)
     cycle = get_object_or_404(_cycles_with_completion(), pk=pk)
-    people: dict[int, dict[str, Any]] = {}
+    filters = ParticipantFilter.from_query(request.GET)
+    participants = filters.apply(
+        cycle, cycle.participants.select_related("department", "manager").order_by("employee_number")
+    )
+    page = Paginator(participants, PARTICIPANTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Progress only for the people on this page: one query, whatever the size of the cycle.
+    people: dict[int, dict[str, Any]] = {employee.pk: {"employee": employee} for employee in page.object_list}
     assessments = (
-        Assessment.objects.filter(cycle=cycle)
-        .select_related("employee__department", "employee__manager")
+        Assessment.objects.filter(cycle=cycle, employee_id__in=list(people))
         .annotate(rated=_rated_count(), total=_indicator_total())
-        .order_by("employee__employee_number", "kind")
+        .order_by()
     )
     for assessment in assessments:
-        entry = people.setdefault(assessment.employee_id, {"employee": assessment.employee})
-        entry[assessment.kind] = assessment
-    participants = (
-        [] if people else list(cycle.participants.select_related("department", "manager").order_by("employee_number"))
-    )
+        assessment.employee = people[assessment.employee_id]["employee"]
+        people[assessment.employee_id][assessment.kind] = assessment
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "assessments/cycle_detail.html",
@@ -910,7 +954,11 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "by_department": completion_by(cycle, "department"),
             "by_manager": completion_by(cycle, "manager"),
             "people": list(people.values()),
-            "participants": participants,
+            "page": page,
+            "filters": filters,
+            "statuses": ParticipantFilter.status_choices(),
+            "departments": Department.objects.order_by("name").values_list("pk", "name"),
+            "query": query.urlencode(),
         },
     )
 

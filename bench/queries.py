@@ -146,12 +146,24 @@ def explain(endpoint: Endpoint, subject: Subject, codes: list[str], slowest: int
             print("\n".join(row[0] for row in cursor.fetchall()), end="\n\n")
 
 
+def list_queries(endpoint: Endpoint, subject: Subject, codes: list[str]) -> None:
+    """Print every query one warm request makes, in order, with its time."""
+    client = signed_in(subject)
+    request_for(endpoint, subject, codes, 1)(client)
+    send = request_for(endpoint, subject, codes, 2)
+    with CaptureQueriesContext(connection) as captured:
+        send(client)
+    for number, query in enumerate(captured.captured_queries, 1):
+        print(f"{number:>2}. {float(query['time']) * 1000:6.1f} ms  {query['sql'][:300]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="count only endpoints whose name contains one of these words")
     parser.add_argument("--profile", help="profile the first endpoint whose name contains this instead")
     parser.add_argument("--lines", type=int, default=40, help="functions to print when profiling")
     parser.add_argument("--explain", help="print the plans of the slowest queries of the first endpoint matching this")
+    parser.add_argument("--sql", help="list every query of one request of the first endpoint matching this")
     parser.add_argument("--repeats", type=int, default=5, help="counted requests per endpoint (default 5)")
     parser.add_argument("--seconds", type=float, default=20, help="stop repeating an endpoint after this long")
     parser.add_argument("--json", help="write the counts to this file")
@@ -163,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.explain:
         endpoint = by_name([args.explain])[0]
         explain(endpoint, subjects[endpoint.role][0], codes, 2)
+        return 0
+    if args.sql:
+        endpoint = by_name([args.sql])[0]
+        list_queries(endpoint, subjects[endpoint.role][0], codes)
         return 0
     if args.profile:
         endpoint = by_name([args.profile])[0]

@@ -20,6 +20,8 @@ class CompetencyListApi(generics.ListAPIView[Competency]):
 
     serializer_class = CompetencySerializer
     filterset_fields = {"track__code": ["exact"], "kind": ["exact"]}
+    # A track has a handful of competencies: the whole model in one answer, with no count query for a page.
+    pagination_class = None
 
     def get_queryset(self) -> QuerySet[Competency]:
         return Competency.objects.with_levels_and_indicators()

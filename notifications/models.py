@@ -22,6 +22,12 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
+    def counts(self) -> dict[str, int]:
+        """How many there are and how many are unread, in one query."""
+        return self.aggregate(
+            total=models.Count("pk"), unread=models.Count("pk", filter=models.Q(read_at__isnull=True))
+        )
+
 
 class Notification(models.Model):
     """Something that happened that one person should know about, shown in the inbox and emailed."""

@@ -32,14 +32,18 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 def inbox(request: HttpRequest) -> HttpResponse:
     """Every notification of the signed-in person, newest first."""
     notifications = Notification.objects.visible_to(request.user)  # type: ignore[arg-type]
-    page = Paginator(notifications, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = notifications.counts()
+    paginator = Paginator(notifications, INBOX_PAGE_SIZE)
+    # The total came with the unread count, so the paginator need not count again.
+    paginator.count = counts["total"]
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "notifications/inbox.html",
         {
             "page": page,
             "notifications": page.object_list,
-            "unread_count": notifications.unread().count(),
+            "unread_count": counts["unread"],
             "is_hr": permissions.is_hr(request.user),
         },
     )
