@@ -288,6 +288,14 @@ def _form_assessment(request: HttpRequest, pk: int) -> Assessment:
     return get_object_or_404(queryset, pk=pk)
 
 
+def _assessment_to_save(request: HttpRequest, pk: int) -> Assessment:
+    """The assessment if the user may see it (404 otherwise), with only what a save needs."""
+    queryset = Assessment.objects.visible_to(request.user).select_related(  # type: ignore[arg-type]
+        "cycle", "employee__manager"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
 def _nav_from_assessment(user: User, assessment: Assessment) -> Nav:
     """The navigation facts the form page already has, so it costs no query of its own."""
     employee = assessment.employee
@@ -393,6 +401,12 @@ def _levels_for(
     )
 
 
+def _saved_levels(assessment: Assessment) -> list[services.CompetencyLevel]:
+    """The levels after a save, from the same single query the form reads them with."""
+    rows = indicator_rows(cycle_id=assessment.cycle_id, position_id=assessment.employee.position_id, mine=assessment.pk)
+    return _levels_for(assessment.cycle, rows, {row.pk: row.my_score for row in rows})  # type: ignore[attr-defined]
+
+
 def _render_form(
     request: HttpRequest,
     assessment: Assessment,
@@ -472,7 +486,7 @@ def _save_ratings(request: HttpRequest, assessment: Assessment) -> HttpResponse:
             return JsonResponse({"error": message, "errors": errors or {}, "version": current}, status=status)
         return _render_form(
             request,
-            assessment,
+            _form_assessment(request, assessment.pk),
             posted=_posted_values(request, codes),
             errors=errors,
             form_error=message,
@@ -519,7 +533,7 @@ def _save_ratings(request: HttpRequest, assessment: Assessment) -> HttpResponse:
                     "gap_html": render_to_string("assessments/_gap.html", {"gap": level.gap}),
                     "reason": level.result.reason,
                 }
-                for level in services.assessment_levels(assessment=assessment)
+                for level in _saved_levels(assessment)
             ]
         return JsonResponse(payload)
     messages.success(request, message)
@@ -532,10 +546,9 @@ def _save_ratings(request: HttpRequest, assessment: Assessment) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
     """Rate an assessment (saved as you go), or read it when it is not yours to change."""
-    assessment = _form_assessment(request, pk)
     if request.method == "POST":
-        return _save_ratings(request, assessment)
-    return _render_form(request, assessment)
+        return _save_ratings(request, _assessment_to_save(request, pk))
+    return _render_form(request, _form_assessment(request, pk))
 
 
 @login_required
