@@ -3,7 +3,7 @@
 A cycle's form has 122 indicators of four choices each. Through the template engine that one loop was
 most of the page's time (about 80 of 105 ms with 10,000 employees loaded), so the repeated fieldset is
 assembled here with the markup the template had, every value escaped, and the template only places it.
-See docs/decisions/0006-rating-form-markup.md.
+See docs/decisions/0007-rating-form-markup.md.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def count(endpoint: Endpoint, subject: Subject, codes: list[str], repeats: int, 
     }
 
 
-def profile(endpoint: Endpoint, subject: Subject, codes: list[str], lines: int) -> None:
+def profile(endpoint: Endpoint, subject: Subject, codes: list[str], lines: int, sort: str = "cumulative") -> None:
     """Print the functions one request spends its time in, after a warm-up request."""
     client = signed_in(subject)
     request_for(endpoint, subject, codes, 1)(client)
@@ -128,7 +128,7 @@ def profile(endpoint: Endpoint, subject: Subject, codes: list[str], lines: int) 
     response = send(client)
     profiler.disable()
     print(f"{endpoint.name}: status {response.status_code}, {len(response.content):,} bytes")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(lines)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(lines)
 
 
 def explain(endpoint: Endpoint, subject: Subject, codes: list[str], slowest: int) -> None:
@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="count only endpoints whose name contains one of these words")
     parser.add_argument("--profile", help="profile the first endpoint whose name contains this instead")
     parser.add_argument("--lines", type=int, default=40, help="functions to print when profiling")
+    parser.add_argument("--sort", default="cumulative", help="profile order: cumulative (default), tottime, calls")
     parser.add_argument("--explain", help="print the plans of the slowest queries of the first endpoint matching this")
     parser.add_argument("--sql", help="list every query of one request of the first endpoint matching this")
     parser.add_argument("--repeats", type=int, default=5, help="counted requests per endpoint (default 5)")
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.profile:
         endpoint = by_name([args.profile])[0]
-        profile(endpoint, subjects[endpoint.role][0], codes, args.lines)
+        profile(endpoint, subjects[endpoint.role][0], codes, args.lines, args.sort)
         return 0
     results = []
     missing = []
