@@ -80,8 +80,11 @@ def _rated_count() -> Subquery:
 
 def _counterpart() -> QuerySet[Assessment]:
     """The other assessment of the same employee in the same cycle (self for manager, and back)."""
-    return Assessment.objects.filter(cycle_id=OuterRef("cycle_id"), employee_id=OuterRef("employee_id")).exclude(
-        kind=OuterRef("kind")
+    # No ordering: there is at most one, and the model's ordering would join cycle and employee to sort it.
+    return (
+        Assessment.objects.filter(cycle_id=OuterRef("cycle_id"), employee_id=OuterRef("employee_id"))
+        .exclude(kind=OuterRef("kind"))
+        .order_by()
     )
 
 
@@ -277,7 +280,7 @@ def _form_assessment(request: HttpRequest, pk: int) -> Assessment:
     queryset = (
         Assessment.objects.visible_to(request.user)  # type: ignore[arg-type]
         .select_related(
-            "cycle__track", "employee__user", "employee__department", "employee__position", "employee__manager"
+            "cycle", "employee__user", "employee__department", "employee__position", "employee__manager"
         )
         .annotate(
             counterpart_id=Subquery(counterpart.values("pk")[:1]),
