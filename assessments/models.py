@@ -366,3 +366,29 @@ class AssessmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} {self.action}"
+
+
+class CompetencyResult(models.Model):
+    """The level (or degree) a submitted assessment reaches in one competency, kept for group reports.
+
+    Written when an assessment is submitted or signed off and removed when it is reopened, with the
+    thresholds of the rule it was computed with. See docs/decisions/0006-stored-competency-results.md.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="competency_results")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("level"))
+    demonstrated_at = models.PositiveSmallIntegerField()
+    attainment_numerator = models.PositiveSmallIntegerField()
+    attainment_denominator = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("competency result")
+        verbose_name_plural = _("competency results")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "competency"], name="unique_competency_result"),
+            models.CheckConstraint(condition=Q(level__lte=3), name="competency_result_level_0_to_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.competency_id}={self.level}"

@@ -353,6 +353,10 @@ def submit_assessment(*, assessment: Assessment, user: User) -> Assessment:
     assessment.version = F("version") + 1
     assessment.save(update_fields=["status", "submitted_at", "version"])
     assessment.refresh_from_db(fields=["version"])
+    from assessments import results
+
+    # Group reports read the stored levels instead of every rating: see assessments/results.py.
+    results.record_results(assessment=assessment)
     AssessmentEvent.objects.create(assessment=assessment, actor=user, action=AssessmentEvent.Action.SUBMITTED)
     _audit(user, AuditEvent.Action.ASSESSMENT_SUBMITTED, assessment)
     from assessments import signals
@@ -392,6 +396,10 @@ def sign_off_assessment(*, assessment: Assessment, user: User) -> Assessment:
             status=Assessment.Status.SUBMITTED,
         ).update(status=Assessment.Status.SIGNED_OFF, signed_off_at=now)
     assessment.save(update_fields=["manager_signed_off_at", "employee_acknowledged_at", "status", "signed_off_at"])
+    if is_complete:
+        from assessments import results
+
+        results.record_results(assessment=assessment)
     AssessmentEvent.objects.create(assessment=assessment, actor=user, action=action)
     _audit(
         user,
@@ -431,6 +439,9 @@ def reopen_assessment(*, assessment: Assessment, reopened_by: User, reason: str)
     assessment.version = F("version") + 1
     assessment.save()
     assessment.refresh_from_db()
+    from assessments import results
+
+    results.clear_results(assessment=assessment)
     AssessmentEvent.objects.create(
         assessment=assessment, actor=reopened_by, action=AssessmentEvent.Action.REOPENED, detail=reason
     )

@@ -279,9 +279,7 @@ def _form_assessment(request: HttpRequest, pk: int) -> Assessment:
     counterpart = _counterpart()
     queryset = (
         Assessment.objects.visible_to(request.user)  # type: ignore[arg-type]
-        .select_related(
-            "cycle", "employee__user", "employee__department", "employee__position", "employee__manager"
-        )
+        .select_related("cycle", "employee__user", "employee__department", "employee__position", "employee__manager")
         .annotate(
             counterpart_id=Subquery(counterpart.values("pk")[:1]),
             counterpart_status=Subquery(counterpart.values("status")[:1]),

@@ -36,11 +36,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments import results, services
 from assessments.demo import DEMO_PASSWORD, seed_positions
 from assessments.models import (
     Assessment,
     AssessmentEvent,
+    CompetencyResult,
     Cycle,
     CycleIndicator,
     Department,
@@ -643,6 +644,10 @@ def generate(
         )
         rating_count = load_ratings(connection, plans, indicators, people, seed)
         facts["ratings"] = rating_count
+    with clock.phase("results") as facts, transaction.atomic(using=connection.alias):
+        # What submit_assessment stores, computed with the same rule from the ratings just loaded.
+        submitted = [p.assessment_id for p in plans if p.status != Assessment.Status.DRAFT]
+        facts["results"] = results.store_results(cycle=cycle, assessment_ids=submitted)
     with clock.phase("events") as facts, transaction.atomic(using=connection.alias):
         facts["events"] = copy_into(
             connection,
@@ -676,6 +681,7 @@ def generate(
                 Department,
                 Assessment,
                 Rating,
+                CompetencyResult,
                 CycleIndicator,
                 AssessmentEvent,
                 Notification,

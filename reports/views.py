@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import permissions
 from assessments.models import Cycle, Employee, User
-from assessments.views import nav_for
+from assessments.navigation import nav_for
 from audit.models import AuditEvent
 from audit.services import record_event
 from reports import gaps, plans, services
@@ -316,26 +317,48 @@ def _managers_in(cycle: Cycle) -> QuerySet[Employee]:
     return Employee.objects.filter(reports__cycles=cycle).distinct().order_by("name")
 
 
+def _heatmap_form(request: HttpRequest) -> HeatmapForm:
+    """The heatmap's form, offering only the teams of the chosen department.
+
+    A list of every manager would be a thousand options at company size; HR reaches a team from its
+    department's rows instead, and a link to a team keeps working because the field stays, hidden.
+    """
+    form = HeatmapForm(request.GET or None)
+    managers = form.fields["manager"]
+    assert isinstance(managers, forms.ModelChoiceField)  # declared in HeatmapForm
+    department = request.GET.get("department", "")
+    if department.isdigit():
+        in_department = Employee.objects.filter(manager=OuterRef("pk"), department_id=int(department))
+        managers.queryset = managers.queryset.filter(Exists(in_department))  # type: ignore[union-attr]
+    else:
+        managers.widget = forms.HiddenInput()
+    return form
+
+
 @login_required
 def heatmap(request: HttpRequest) -> HttpResponse:
-    """Team (or department) by competency, each cell the gap of one employee."""
+    """Competencies across a cycle by department, a department by team, or a team by person; HR drills down."""
     user = _user(request)
     _require_overview(user)
-    form = HeatmapForm(request.GET or None)
+    form = _heatmap_form(request)
     group = None
     if form.is_valid():
         cycle, department, manager = (form.cleaned_data[k] for k in ("cycle", "department", "manager"))
         if manager is not None:
-            group = gaps.team_gaps(cycle=cycle, manager=manager)
+            group = gaps.team_gaps(cycle=cycle, manager=manager, department=department)
         elif department is not None:
             group = gaps.department_gaps(cycle=cycle, department=department)
         else:
             group = gaps.cycle_gaps(cycle=cycle)
-    rows = [(person, group.row(person)) for person in group.employees] if group else []
     return _page(
         request,
         "reports/heatmap.html",
-        {"form": form, "group": group, "rows": rows, "summary": group.summary() if group else ()},
+        {
+            "form": form,
+            "group": group,
+            "rows": group.rows if group else (),
+            "totals": group.totals() if group else (),
+        },
     )
 
 
@@ -345,9 +368,6 @@ def cycle_summary(request: HttpRequest, pk: int) -> HttpResponse:
     _require_overview(_user(request))
     cycle = get_object_or_404(Cycle, pk=pk)
     group = gaps.cycle_gaps(cycle=cycle)
-    departments = group.employees and sorted(
-        {(e.employee.department_id, e.employee.department.name) for e in group.employees}, key=lambda d: d[1]
-    )
     return _page(
         request,
         "reports/cycle_summary.html",
@@ -355,7 +375,7 @@ def cycle_summary(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "counts": group.status_counts(),
             "summary": group.summary(),
-            "departments": departments or [],
+            "departments": [(row.key, row.label) for row in group.rows],
             "managers": _managers_in(cycle),
         },
     )

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from assessments import services
-from assessments.models import Assessment, Cycle, CycleIndicator, Employee, Rating, User
+from assessments import results, services
+from assessments.models import Assessment, CompetencyResult, Cycle, CycleIndicator, Employee, Rating, User
 from bench import generate_org
 from competency.models import BehavioralIndicator
 from notifications.models import Notification
@@ -95,6 +95,25 @@ def test_most_assessments_are_submitted_and_some_are_drafts(org):
 def test_submitted_assessments_have_every_indicator_scored(org):
     submitted = Assessment.objects.filter(cycle_id=org.cycle_id, status=Assessment.Status.SUBMITTED)
     assert not Rating.objects.filter(assessment__in=submitted, score__isnull=True).exists()
+
+
+def test_submitted_assessments_have_the_levels_the_rule_gives_stored(org):
+    submitted = Assessment.objects.filter(cycle_id=org.cycle_id, status__in=results.RESULT_STATES)
+    stored = {
+        (r.assessment_id, r.competency_id): r.level
+        for r in CompetencyResult.objects.filter(assessment__cycle_id=org.cycle_id)
+    }
+    assert len(stored) == submitted.count() * 7
+    sample = submitted.order_by("pk")[:5]
+    for assessment in sample:
+        for level in services.assessment_levels(assessment=assessment):
+            assert stored[(assessment.pk, level.competency.pk)] == level.level
+
+
+def test_drafts_have_no_stored_levels(org):
+    assert not CompetencyResult.objects.filter(
+        assessment__cycle_id=org.cycle_id, assessment__status=Assessment.Status.DRAFT
+    ).exists()
 
 
 def test_a_signed_off_manager_assessment_carries_both_signatures(org):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments import services, views
 from assessments.models import Assessment, Cycle
 from tests import factories
 from tests.pages.conftest import add_report, fresh
@@ -179,8 +179,9 @@ def test_someone_who_is_not_hr_is_refused_the_completion_page(as_mallory, cycle)
     assert as_mallory.get(detail_url(cycle)).status_code == 403
 
 
-# Session, user, nav, the cycle with completion, both groupings, the participants' assessments.
-CYCLE_DETAIL_QUERIES = 7
+# Session, user, nav, the cycle with completion, both groupings, the count of matching participants,
+# the page of them, their assessments, and the departments to filter by.
+CYCLE_DETAIL_QUERIES = 10
 
 
 def test_the_completion_page_costs_the_same_queries_for_few_participants(as_hr, cycle, django_assert_num_queries):
@@ -195,6 +196,83 @@ def test_the_completion_page_costs_the_same_queries_for_many_participants(
         add_report(cycle, manager, hr, name=f"Report {n}")
     with django_assert_num_queries(CYCLE_DETAIL_QUERIES):
         as_hr.get(detail_url(cycle))
+
+
+def test_the_completion_page_costs_the_same_queries_with_more_than_a_page_of_participants(
+    as_hr, cycle, manager, hr, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(views, "PARTICIPANTS_PAGE_SIZE", 2)
+    for n in range(5):
+        add_report(cycle, manager, hr, name=f"Report {n}")
+    with django_assert_num_queries(CYCLE_DETAIL_QUERIES):
+        as_hr.get(detail_url(cycle) + "?page=2&status=self_draft")
+
+
+def participant_names(page: str) -> list[str]:
+    table = page.split('id="participants"', 1)[1].split("</tbody>", 1)[0]
+    rows = [row for row in table.split("<tr>")[2:] if "<td>" in row]
+    return [row.split("<td>", 1)[1].split("<br>", 1)[0] for row in rows]
+
+
+def test_participants_are_shown_a_page_at_a_time_in_employee_number_order(as_hr, cycle, manager, hr, monkeypatch):
+    monkeypatch.setattr(views, "PARTICIPANTS_PAGE_SIZE", 2)
+    for n in range(3):
+        add_report(cycle, manager, hr, name=f"Report {n}")
+    first = as_hr.get(detail_url(cycle)).content.decode()
+    last = as_hr.get(detail_url(cycle) + "?page=3").content.decode()
+    assert participant_names(first) == ["Alice", "Bob"]
+    assert participant_names(last) == ["Report 2"]
+    assert "5 participants match" in first
+    assert "page=2" in first
+
+
+def test_completion_figures_cover_the_whole_cycle_whatever_the_page(as_hr, cycle, submitted_self, monkeypatch):
+    monkeypatch.setattr(views, "PARTICIPANTS_PAGE_SIZE", 1)
+    page = as_hr.get(detail_url(cycle) + "?page=2").content.decode()
+    assert participant_names(page) == ["Bob"]
+    assert '<strong data-figure="self">50%</strong>' in page
+
+
+def test_participants_can_be_found_by_progress(as_hr, cycle, submitted_self):
+    page = as_hr.get(detail_url(cycle) + "?status=self_draft").content.decode()
+    assert participant_names(page) == ["Bob"]
+
+
+def test_participants_can_be_found_by_department(as_hr, cycle, other_employee):
+    channel = factories.DepartmentFactory(name="Channel Sales")
+    other_employee.department = channel
+    other_employee.save()
+    page = as_hr.get(detail_url(cycle) + f"?department={channel.pk}").content.decode()
+    assert participant_names(page) == ["Bob"]
+
+
+def test_participants_can_be_found_by_name_or_number(as_hr, cycle, employee):
+    assert participant_names(as_hr.get(detail_url(cycle) + "?q=ali").content.decode()) == ["Alice"]
+    by_number = as_hr.get(detail_url(cycle) + f"?q={employee.employee_number}").content.decode()
+    assert participant_names(by_number) == ["Alice"]
+
+
+def test_a_filter_nobody_matches_says_so(as_hr, cycle):
+    page = as_hr.get(detail_url(cycle) + "?q=nobody-by-this-name", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert participant_names(page) == []
+    assert "Nobody matches these filters." in page
+
+
+def test_a_draft_cycle_lists_its_participants_before_anything_starts(as_hr, track, hr, employee):
+    today = timezone.localdate()
+    draft = services.create_cycle(
+        name="Next year",
+        track=track,
+        self_assessment_opens_on=today,
+        self_assessment_due_on=today + timedelta(days=7),
+        manager_assessment_opens_on=today,
+        manager_assessment_due_on=today + timedelta(days=14),
+        created_by=hr,
+        employees=[employee],
+    )
+    page = as_hr.get(detail_url(draft), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert participant_names(page) == ["Alice"]
+    assert "Starts when the cycle opens" in page
 
 
 # Reopening -----------------------------------------------------------------------------------

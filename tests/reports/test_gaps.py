@@ -73,7 +73,7 @@ def test_without_a_submitted_manager_assessment_there_is_no_gap(self_assessment,
 
 def test_team_gaps_leave_out_other_managers_reports(assessed, cycle, manager):
     team = gaps.team_gaps(cycle=cycle, manager=manager)
-    assert [e.employee.name for e in team.employees] == ["Alice"]
+    assert [row.label for row in team.rows] == ["Alice"]
 
 
 def test_department_gaps_take_only_that_departments_participants(assessed, cycle, other_employee):
@@ -81,7 +81,39 @@ def test_department_gaps_take_only_that_departments_participants(assessed, cycle
     other_employee.department = elsewhere
     other_employee.save()
     department = gaps.department_gaps(cycle=cycle, department=assessed.employee.department)
-    assert [e.employee.name for e in department.employees] == ["Alice"]
+    assert sum(row.participants for row in department.rows) == 1
+
+
+def test_a_department_is_shown_team_by_team(assessed, cycle, manager, other_manager):
+    department = gaps.department_gaps(cycle=cycle, department=assessed.employee.department)
+    assert [(row.kind, row.key, row.label, row.manager_submitted) for row in department.rows] == [
+        ("team", manager.pk, "Mallory", 1),
+        ("team", other_manager.pk, "Oscar", 0),
+    ]
+
+
+def test_a_whole_cycle_is_shown_department_by_department(assessed, cycle, other_employee):
+    other_employee.department = factories.DepartmentFactory(name="Elsewhere")
+    other_employee.save()
+    rows = {row.label: row for row in gaps.cycle_gaps(cycle=cycle).rows}
+    assert set(rows) == {"Elsewhere", assessed.employee.department.name}
+    assert (rows["Elsewhere"].participants, rows["Elsewhere"].manager_submitted) == (1, 0)
+
+
+def test_a_group_row_counts_the_levels_against_the_required_ones(assessed, cycle):
+    row = gaps.cycle_gaps(cycle=cycle).rows[0]
+    cells = dict(zip([c.code for c in gaps.cycle_gaps(cycle=cycle).competencies], row.cells, strict=True))
+    mkt = cells["MKT"]
+    assert (mkt.required_label, mkt.mean_manager, mkt.mean_self, mkt.assessed, mkt.below_required) == ("2", 1, 3, 1, 1)
+    assert (cells["SALES"].mean_gap, cells["SALES"].below_required) == (-1, 0)
+
+
+def test_group_levels_agree_with_the_employee_report(assessed, cycle, employee, manager):
+    person = {c.code: c for c in gaps.employee_gaps(cycle=cycle, employee=employee).competencies}
+    team = gaps.team_gaps(cycle=cycle, manager=manager)
+    cells = dict(zip([c.code for c in team.competencies], team.rows[0].cells, strict=True))
+    assert {code: cell.gap for code, cell in cells.items()} == {code: c.gap for code, c in person.items()}
+    assert {code: cell.mean_self for code, cell in cells.items()} == {code: c.self_level for code, c in person.items()}
 
 
 def test_cycle_summary_counts_who_falls_short_per_competency(assessed, cycle):
@@ -102,22 +134,46 @@ def test_cycle_status_counts_say_how_far_the_participants_have_got(assessed, cyc
     }
 
 
+def test_a_reopened_assessment_leaves_the_group_figures(assessed, cycle, hr):
+    services.reopen_assessment(assessment=assessed, reopened_by=hr, reason="Rated the wrong period")
+    counts = gaps.cycle_gaps(cycle=cycle).status_counts()
+    assert (counts["manager_submitted"], counts["below_required"]) == (0, 0)
+    assert all(row.assessed == 0 for row in gaps.cycle_gaps(cycle=cycle).summary())
+
+
 def test_heatmap_row_follows_the_column_order(assessed, cycle, manager):
     team = gaps.team_gaps(cycle=cycle, manager=manager)
-    row = team.row(team.employees[0])
-    assert [cell.code for cell in row if cell] == [c.code for c in team.competencies]
+    assert [cell.competency_id for cell in team.rows[0].cells] == [c.pk for c in team.competencies]
+
+
+# stale results, competencies, required levels, rows with their counts, level tallies, people below
+GROUP_QUERIES = 6
 
 
 def test_a_team_is_read_in_the_same_number_of_queries_whatever_its_size(
     assessed, cycle, manager, position, hr, django_assert_num_queries
 ):
-    # employees, cycle indicators, competencies, required levels, assessments, ratings
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(GROUP_QUERIES):
         gaps.team_gaps(cycle=cycle, manager=manager)
     newcomers = [factories.EmployeeFactory(manager=manager, position=position) for _ in range(4)]
     services.add_participants(cycle=cycle, employees=newcomers, added_by=hr)
     for newcomer in newcomers:
         rate(Assessment.objects.get(cycle=cycle, employee=newcomer, kind="self"), newcomer.user, default=2)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(GROUP_QUERIES):
         team = gaps.team_gaps(cycle=cycle, manager=manager)
-    assert len(team.employees) == 5
+    assert len(team.rows) == 5
+
+
+def test_a_whole_cycle_is_read_in_the_same_number_of_queries_whatever_its_size(
+    assessed, cycle, manager, position, hr, django_assert_num_queries
+):
+    with django_assert_num_queries(GROUP_QUERIES):
+        gaps.cycle_gaps(cycle=cycle)
+    elsewhere = factories.DepartmentFactory(name="Elsewhere")
+    newcomers = [factories.EmployeeFactory(manager=manager, position=position, department=elsewhere) for _ in range(4)]
+    services.add_participants(cycle=cycle, employees=newcomers, added_by=hr)
+    for newcomer in newcomers:
+        rate(Assessment.objects.get(cycle=cycle, employee=newcomer, kind="self"), newcomer.user, default=2)
+    with django_assert_num_queries(GROUP_QUERIES):
+        group = gaps.cycle_gaps(cycle=cycle)
+    assert group.status_counts()["participants"] == 6

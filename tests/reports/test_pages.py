@@ -6,7 +6,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from assessments import services
+from assessments.models import Assessment
 from reports.models import DevelopmentPlan, PlanAction, ReportJob
+from tests import factories
+from tests.reports.conftest import rate
 
 
 def page(user, url: str, method: str = "get", data: dict | None = None):
@@ -208,17 +212,97 @@ def test_heatmap_shows_a_cell_per_employee_and_competency(assessed, cycle, manag
     assert "Bob" not in content
 
 
+# session, user, nav, the cycle of the form, the group's six, the form's cycle and department lists;
+# the list of managers is only offered, one query more, once a department is chosen.
+HEATMAP_QUERIES = 12
+
+
 def test_heatmap_reads_in_a_fixed_number_of_queries(assessed, cycle, hr, django_assert_num_queries):
     client = Client()
     client.force_login(hr)
-    # session, user, nav, the cycle of the form, the gap services' six, the form's three choice lists
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(HEATMAP_QUERIES):
         client.get(reverse("reports:heatmap") + f"?cycle={cycle.pk}")
+
+
+def test_heatmap_of_a_cycle_reads_in_the_same_queries_with_more_departments(
+    assessed, cycle, hr, manager, position, django_assert_num_queries
+):
+    newcomers = [
+        factories.EmployeeFactory(manager=manager, position=position, department=factories.DepartmentFactory())
+        for _ in range(3)
+    ]
+    services.add_participants(cycle=cycle, employees=newcomers, added_by=hr)
+    for newcomer in newcomers:
+        rate(Assessment.objects.get(cycle=cycle, employee=newcomer, kind="self"), newcomer.user, default=2)
+    client = Client()
+    client.force_login(hr)
+    with django_assert_num_queries(HEATMAP_QUERIES):
+        client.get(reverse("reports:heatmap") + f"?cycle={cycle.pk}")
+
+
+def test_heatmap_of_a_cycle_has_a_row_per_department_linking_to_its_teams(assessed, cycle, hr):
+    department = assessed.employee.department
+    content = page(hr, reverse("reports:heatmap") + f"?cycle={cycle.pk}").content.decode()
+    assert f"department={department.pk}" in content
+    assert "Alice" not in content
+    # MKT: Alice, the only one assessed, is one level short of the 2 her position requires; she reached 1.
+    assert "1 of 1" in content
+    assert "1.0 / 2" in content
+
+
+def test_heatmap_of_a_department_has_a_row_per_team_linking_to_its_people(assessed, cycle, hr, manager):
+    department = assessed.employee.department
+    url = reverse("reports:heatmap") + f"?cycle={cycle.pk}&department={department.pk}"
+    content = page(hr, url).content.decode()
+    assert f"department={department.pk}&amp;manager={manager.pk}" in content
+    assert "Mallory" in content
+    assert "Alice" not in content
+
+
+def test_heatmap_of_a_team_in_a_department_lists_its_people(assessed, cycle, hr, manager):
+    department = assessed.employee.department
+    url = reverse("reports:heatmap") + f"?cycle={cycle.pk}&department={department.pk}&manager={manager.pk}"
+    content = page(hr, url).content.decode()
+    assert content.count('class="cell gap-1"') == 2
+    assert reverse("reports:gaps", args=[cycle.pk, assessed.employee.pk]) in content
+
+
+def test_heatmap_offers_the_managers_of_the_chosen_department_only(assessed, cycle, hr, manager, other_employee):
+    other_employee.department = factories.DepartmentFactory(name="Elsewhere")
+    other_employee.save()
+    department = assessed.employee.department
+    content = page(hr, reverse("reports:heatmap") + f"?cycle={cycle.pk}&department={department.pk}").content
+    options = content.decode().split('name="manager"', 1)[1].split("</select>", 1)[0]
+    assert "Mallory" in options
+    assert "Oscar" not in options
+
+
+def test_a_reopened_assessment_leaves_the_heatmap(assessed, cycle, hr, manager):
+    services.reopen_assessment(assessment=assessed, reopened_by=hr, reason="Rated the wrong period")
+    content = page(hr, reverse("reports:heatmap") + f"?cycle={cycle.pk}&manager={manager.pk}").content.decode()
+    assert 'class="cell gap-1"' not in content
 
 
 def test_cycle_summary_counts_participants(assessed, cycle, hr):
     content = page(hr, reverse("reports:cycle_summary", args=[cycle.pk])).content.decode()
     assert "<strong>2</strong><span>Participants" in content
+
+
+def test_cycle_summary_shows_the_required_level_beside_the_means(assessed, cycle, hr):
+    content = page(hr, reverse("reports:cycle_summary", args=[cycle.pk])).content.decode()
+    mkt = content.split('<span class="code">MKT</span>', 1)[1].split("</tr>", 1)[0]
+    assert [cell.split("<", 1)[0] for cell in mkt.split('<td class="num">')[1:]] == ["1", "2", "1", "3.0", "1.0", "1.0"]
+
+
+# session, user, nav, the cycle, the group's six, the managers to link to
+CYCLE_SUMMARY_QUERIES = 11
+
+
+def test_cycle_summary_reads_in_a_fixed_number_of_queries(assessed, cycle, hr, django_assert_num_queries):
+    client = Client()
+    client.force_login(hr)
+    with django_assert_num_queries(CYCLE_SUMMARY_QUERIES):
+        client.get(reverse("reports:cycle_summary", args=[cycle.pk]))
 
 
 def test_plan_page_shows_targets_with_drafted_marks_and_history(plan, employee):
