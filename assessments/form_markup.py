@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ class FieldsetWords:
     choices: tuple[tuple[int, str], ...]
 
     @classmethod
-    def for_page(cls, *, choices: Iterable[tuple[int, str]], employee_name: str) -> FieldsetWords:
+    def for_page(cls, *, choices: Iterable[tuple[int, Any]], employee_name: str) -> FieldsetWords:
         return cls(
             drafted=escape(_("Drafted")),
             note_summary=escape(_("Evidence note (optional)")),

@@ -39,4 +39,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {}
-    return {"nav": SimpleLazyObject(lambda: nav_for(user))}  # type: ignore[arg-type]
+    return {"nav": SimpleLazyObject(lambda: nav_for(user))}

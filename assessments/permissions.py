@@ -6,7 +6,7 @@ so an action a role may not take on a record it can see is a 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
@@ -29,13 +29,13 @@ def is_hr(user: User | AnonymousUser) -> bool:
 # list never repeats a row once per matching join.
 
 
-def _own_record(user: User) -> QuerySet[Employee]:
+def _own_record(user: User | AnonymousUser) -> QuerySet[Employee, dict[str, Any]]:
     from assessments.models import Employee
 
     return Employee.objects.filter(user_id=user.pk).values("pk")
 
 
-def _direct_reports(user: User) -> QuerySet[Employee]:
+def _direct_reports(user: User | AnonymousUser) -> QuerySet[Employee, dict[str, Any]]:
     from assessments.models import Employee
 
     return Employee.objects.filter(manager__user_id=user.pk).values("pk")
@@ -52,8 +52,8 @@ def visible_assessments(queryset: AssessmentQuerySet, user: User | AnonymousUser
         return queryset.none()
     if is_hr(user):
         return queryset
-    own = Q(employee__in=_own_record(user)) & (Q(kind="self") | Q(status__in=SUBMITTED_STATES))  # type: ignore[arg-type]
-    of_reports = Q(employee__in=_direct_reports(user)) & (Q(kind="manager") | Q(status__in=SUBMITTED_STATES))  # type: ignore[arg-type]
+    own = Q(employee__in=_own_record(user)) & (Q(kind="self") | Q(status__in=SUBMITTED_STATES))
+    of_reports = Q(employee__in=_direct_reports(user)) & (Q(kind="manager") | Q(status__in=SUBMITTED_STATES))
     return queryset.filter(own | of_reports)
 
 
@@ -109,9 +109,9 @@ def visible_cycles(queryset: QuerySet[Cycle], user: User | AnonymousUser) -> Que
         return queryset
     # A subquery rather than a join, so a cycle with several of a manager's reports is listed once.
     memberships = queryset.model.participants.through.objects
-    involved = memberships.filter(
-        Q(employee__in=_own_record(user)) | Q(employee__in=_direct_reports(user))  # type: ignore[arg-type]
-    ).values("cycle_id")
+    involved = memberships.filter(Q(employee__in=_own_record(user)) | Q(employee__in=_direct_reports(user))).values(
+        "cycle_id"
+    )
     return queryset.filter(pk__in=involved)
 
 
@@ -124,7 +124,7 @@ def can_manage_positions(user: User | AnonymousUser) -> bool:
 
 def _about_visible_employee(user: User | AnonymousUser, prefix: str) -> Q:
     """Rows about the user themselves or one of their direct reports."""
-    return Q(**{f"{prefix}__in": _own_record(user)}) | Q(**{f"{prefix}__in": _direct_reports(user)})  # type: ignore[arg-type]
+    return Q(**{f"{prefix}__in": _own_record(user)}) | Q(**{f"{prefix}__in": _direct_reports(user)})
 
 
 def visible_report_jobs(queryset: QuerySet[ReportJob], user: User | AnonymousUser) -> QuerySet[ReportJob]:
