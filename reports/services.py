@@ -127,10 +127,12 @@ def _unsent_exports(now: datetime) -> list[int]:
 def requeue_queued_jobs(*, now: datetime | None = None) -> list[int]:
     """Send again the single jobs the broker never got (older than a minute) or lost (older than an hour)."""
     now = now or timezone.now()
-    stale = Q(enqueued_at__isnull=True, created_at__lt=now - REQUEUE_AFTER) | Q(enqueued_at__lt=now - LOST_AFTER)
-    # An export's jobs are sent by its own chunks, and resumed as a whole.
+    unsent = Q(enqueued_at__isnull=True, created_at__lt=now - REQUEUE_AFTER)
+    lost = Q(enqueued_at__lt=now - LOST_AFTER)
+    # An export's unsent jobs are sent by its own chunks; one its chunk sent and the broker lost is sent here,
+    # else the export would count it as still in the queue and never finish.
     ids = list(
-        ReportJob.objects.filter(stale, status=ReportJob.Status.QUEUED, export__isnull=True)
+        ReportJob.objects.filter((unsent & Q(export__isnull=True)) | lost, status=ReportJob.Status.QUEUED)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -183,8 +185,24 @@ def _gaps_of(job: ReportJob) -> EmployeeGaps:
     return gaps
 
 
+def _stored_record(job: ReportJob) -> ReportRecord | None:
+    """The record of the job's signed-off gap report, found in one query, without gathering the gaps."""
+    return ReportRecord.objects.filter(
+        assessment__cycle_id=job.cycle_id,
+        assessment__employee_id=job.employee_id,
+        assessment__kind=Assessment.Kind.MANAGER,
+        assessment__status=Assessment.Status.SIGNED_OFF,
+        signed_off_at=F("assessment__signed_off_at"),
+        kind=job.kind,
+        language=job.language,
+    ).first()
+
+
 def _render(job: ReportJob) -> Rendered:
     """The job's PDF: the stored record when the assessment is signed off and one exists, else a new render."""
+    if job.kind == ReportKind.GAP_REPORT and (stored := _stored_record(job)) is not None:
+        # An export of a finished cycle is mostly records: handing one out must not cost a report's gaps.
+        return Rendered(content=None, record=stored)
     gaps = _gaps_of(job)
     today = timezone.localdate()
     if job.kind == ReportKind.DEVELOPMENT_PLAN:
@@ -431,7 +449,11 @@ def _archive_name(job: ReportJob) -> str:
 
 
 def _copy_into(archive: zipfile.ZipFile, name: str, source: IO[bytes]) -> None:
-    with archive.open(name, "w") as target:
+    # Stored, not deflated: a PDF's streams are compressed already, and deflating a thousand of them again
+    # was most of an export's time once the PDFs themselves were stored records.
+    entry = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    entry.compress_type = zipfile.ZIP_STORED
+    with archive.open(entry, "w") as target:
         while chunk := source.read(1024 * 1024):
             target.write(chunk)
 

@@ -1,0 +1,106 @@
+"""What keeps a worker's PDFs fast: one font configuration reused, one font face, and no chunk of an export lost."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone, translation
+
+from reports import pdf as pdf_module
+from reports import services, tasks
+from reports.contexts import GapReportContext
+from reports.gaps import employee_gaps
+from reports.models import Export, ReportJob
+from reports.pdf import font_configuration, html_to_pdf, render_html, render_pdf
+from tests.reports.pdfs import is_noto_cjk_subset, pdf_fonts, pdf_text
+
+
+def gap_report(cycle, employee, language: str) -> GapReportContext:
+    return GapReportContext.from_gaps(
+        employee_gaps(cycle=cycle, employee=employee), language=language, today=timezone.localdate()
+    )
+
+
+def test_renders_in_one_thread_share_one_font_configuration(assessed, cycle, employee):
+    context = gap_report(cycle, employee, "en")
+    with mock.patch.object(pdf_module, "FontConfiguration", wraps=pdf_module.FontConfiguration) as made:
+        pdf_module._worker.__dict__.clear()
+        render_pdf("reports/pdf/gap_report.html", {"report": context})
+        render_pdf("reports/pdf/gap_report.html", {"report": context})
+    assert made.call_count == 1
+    assert font_configuration() is font_configuration()
+
+
+def test_a_gap_report_embeds_a_single_font_face(assessed, cycle, employee):
+    """Headings and table heads are coloured, not bold: a bold face would be a second CJK subset per PDF."""
+    with translation.override("zh-hans"):
+        fonts = pdf_fonts(render_pdf("reports/pdf/gap_report.html", {"report": gap_report(cycle, employee, "both")}))
+    assert len(fonts) == 1
+    assert all(is_noto_cjk_subset(name) and "Bold" not in name for name in fonts)
+
+
+def test_the_final_html_carries_its_styles_so_it_renders_alone(assessed, cycle, employee):
+    with translation.override("en"):
+        html = render_html("reports/pdf/gap_report.html", {"report": gap_report(cycle, employee, "en")})
+    assert "@page" in html
+    assert "Page 1 / " in pdf_text(html_to_pdf(html))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en", "both"])
+def test_a_drafted_indicator_is_marked_in_every_language(assessed, cycle, employee, language):
+    context = gap_report(cycle, employee, language)
+    # The fixture's strengths are all sourced; the model decides what is drafted, the PDF has to show it.
+    strength = replace(context.strengths[0], is_drafted=True)
+    context = replace(context, strengths=(strength, *context.strengths[1:]))
+    with translation.override(context.languages[0]):
+        text = pdf_text(render_pdf("reports/pdf/gap_report.html", {"report": context}))
+    assert text.count(context.labels["drafted"]) >= 2  # the mark on the row, and the legend under the tables
+
+
+def test_a_lost_export_chunk_is_sent_again_by_requeue_report_jobs(
+    assessed, cycle, hr, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORTS_EXPORT_CHUNK_SIZE = 1
+    send = tasks.enqueue_export_chunk.apply_async
+    sent: list[tuple] = []
+
+    def first_chunk_only(*args, **kwargs):
+        """The first chunk runs; the message for the next one never reaches a worker."""
+        sent.append(args)
+        return send(*args, **kwargs) if len(sent) == 1 else None
+
+    with (
+        mock.patch.object(tasks.enqueue_export_chunk, "apply_async", side_effect=first_chunk_only),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        export = services.start_export(requested_by=hr, cycle=cycle, language="en", include_plans=False)
+    export.refresh_from_db()
+    assert (export.status, export.done_count, export.total) == ("running", 1, 2)
+    # A minute later nothing of the export is running or in the queue.
+    earlier = timezone.now() - timedelta(minutes=2)
+    Export.objects.filter(pk=export.pk).update(created_at=earlier)
+    ReportJob.objects.filter(export=export).update(created_at=earlier)
+    ReportJob.objects.filter(export=export, status="done").update(enqueued_at=earlier, finished_at=earlier)
+    call_command("requeue_report_jobs", stdout=mock.MagicMock())
+    export.refresh_from_db()
+    assert (export.status, export.done_count, export.failed_count) == ("done", 2, 0)
+
+
+def test_an_export_job_the_broker_lost_is_sent_again_by_requeue_report_jobs(
+    assessed, cycle, hr, django_capture_on_commit_callbacks
+):
+    # The chunk sends both jobs; the broker loses every message.
+    with (
+        mock.patch.object(tasks.render_report, "apply_async"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        export = services.start_export(requested_by=hr, cycle=cycle, language="en", include_plans=False)
+    assert set(ReportJob.objects.filter(export=export).values_list("status", flat=True)) == {"queued"}
+    ReportJob.objects.filter(export=export).update(enqueued_at=timezone.now() - timedelta(hours=2))
+    call_command("requeue_report_jobs", stdout=mock.MagicMock())
+    export.refresh_from_db()
+    assert (export.status, export.done_count, export.failed_count) == ("done", 2, 0)
