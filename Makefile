@@ -82,8 +82,9 @@ lock:
 	var/lockvenv/bin/pip freeze --exclude competency-portal > requirements/dev.txt.new
 	@echo "review requirements/*.new and move them into place"
 
-bench: install
-	$(PY) bench/run.py
+bench: install messages
+	@bash .ci/system-packages.sh --browser
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 screenshots: install
 	$(PY) docs/screenshots/take_screenshots.py
