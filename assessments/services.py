@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -265,15 +265,7 @@ def save_ratings(
         raise StaleWrite(assessment)
     changes = _describe_changes(assessment, ratings, ids)
     if ratings:
-        Rating.objects.bulk_create(
-            [
-                Rating(assessment=assessment, indicator_id=ids[code], score=r.score, note=r.note, updated_at=now)
-                for code, r in ratings.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["assessment", "indicator"],
-            update_fields=["score", "note", "updated_at"],
-        )
+        _upsert_ratings(assessment, {ids[code]: rating for code, rating in ratings.items()}, now)
     AssessmentEvent.objects.create(
         assessment=assessment, actor=rater, action=AssessmentEvent.Action.SAVED, detail=", ".join(sorted(ratings))
     )
@@ -283,6 +275,39 @@ def save_ratings(
     assessment.last_saved_at = now
     assessment.last_saved_by = rater
     return assessment
+
+
+def _upsert_ratings(assessment: Assessment, ratings: Mapping[int, RatingInput], now: datetime) -> None:
+    """Insert or update the ratings by cycle-indicator id, in one statement."""
+    if connection.vendor != "postgresql":
+        Rating.objects.bulk_create(
+            [
+                Rating(assessment=assessment, indicator_id=indicator_id, score=r.score, note=r.note, updated_at=now)
+                for indicator_id, r in ratings.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["assessment", "indicator"],
+            update_fields=["score", "note", "updated_at"],
+        )
+        return
+    # A full form is 122 ratings on every autosave: three arrays in one statement cost a fraction of building
+    # and preparing 122 model instances, which was most of a save's time.
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (assessment_id, indicator_id, score, note, updated_at) "  # noqa: S608
+            "SELECT %s, rated.indicator_id, rated.score, rated.note, %s "
+            "FROM UNNEST(%s::bigint[], %s::smallint[], %s::text[]) AS rated(indicator_id, score, note) "
+            "ON CONFLICT (assessment_id, indicator_id) DO UPDATE "
+            "SET score = EXCLUDED.score, note = EXCLUDED.note, updated_at = EXCLUDED.updated_at",
+            [
+                assessment.pk,
+                now,
+                list(ratings),
+                [r.score for r in ratings.values()],
+                [r.note for r in ratings.values()],
+            ],
+        )
 
 
 def _describe_changes(assessment: Assessment, ratings: Mapping[str, RatingInput], ids: Mapping[str, int]) -> list[str]:

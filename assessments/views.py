@@ -525,16 +525,19 @@ def _save_ratings(request: HttpRequest, assessment: Assessment) -> HttpResponse:
             "message": message,
         }
         if assessment.kind == Assessment.Kind.MANAGER:
+            levels = _saved_levels(assessment)
+            # A handful of distinct gaps among the competencies: each badge is rendered once.
+            gap_html = {gap: render_to_string("assessments/_gap.html", {"gap": gap}) for gap in {x.gap for x in levels}}
             payload["levels"] = [
                 {
                     "code": level.competency.code,
                     "level": level.level,
                     "required": level.required,
                     "gap": level.gap,
-                    "gap_html": render_to_string("assessments/_gap.html", {"gap": level.gap}),
+                    "gap_html": gap_html[level.gap],
                     "reason": level.result.reason,
                 }
-                for level in _saved_levels(assessment)
+                for level in levels
             ]
         return JsonResponse(payload)
     messages.success(request, message)
