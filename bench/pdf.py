@@ -298,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=5, help="people per language (default 5)")
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
     parser.add_argument("--whole-cycle", action="store_true", help="also time the gaps of every participant at once")
-    parser.add_argument("--rounds", type=int, default=2, help="times each report is made (default 2)")
+    # Single renders swing by a third from one to the next on a shared machine; four rounds settle the medians.
+    parser.add_argument("--rounds", type=int, default=4, help="times each report is made (default 4)")
     parser.add_argument("--no-chromium", action="store_true", help="skip the headless Chromium comparison")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)

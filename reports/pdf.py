@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes.util
 import logging
 import mimetypes
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from django.template.loader import render_to_string
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 from weasyprint import HTML  # noqa: E402
-from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 # A host that can never resolve (RFC 2606), so a relative URL in a template can only mean our static files.
@@ -68,31 +66,17 @@ def static_path(url: str) -> Path | None:
     return Path(found)
 
 
-_worker = threading.local()
-
-
-def font_configuration() -> FontConfiguration:
-    """This thread's fontconfig and Pango font map, made once and kept for every later render.
-
-    WeasyPrint makes a new one per document unless given one, and with it reopens and measures the
-    CJK font from scratch; a worker renders hundreds of documents with the same font. Per thread,
-    because Pango's font maps must not be shared between threads.
-    """
-    config: FontConfiguration | None = getattr(_worker, "font_config", None)
-    if config is None:
-        config = _worker.font_config = FontConfiguration()
-    return config
-
-
 def render_html(template_name: str, context: Mapping[str, Any]) -> str:
     """The complete document WeasyPrint is given: styles inline, every URL under our static origin."""
     return render_to_string(template_name, dict(context))
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Lay a complete document out on A4 and write it as PDF, with this thread's fonts."""
+    """Lay a complete document out on A4 and write it as PDF."""
     document = HTML(string=html, base_url=STATIC_ORIGIN + "/", url_fetcher=StaticFilesFetcher())
-    pdf: bytes = document.write_pdf(font_config=font_configuration())
+    # WeasyPrint's own font configuration per document: one kept per worker thread made later renders slower
+    # (pipeline 1.18x WeasyPrint alone in Chinese, 1.21x in English, against 1.01x and 1.03x without it).
+    pdf: bytes = document.write_pdf()
     return pdf
 
 

@@ -10,12 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from reports import pdf as pdf_module
 from reports import services, tasks
 from reports.contexts import GapReportContext
 from reports.gaps import employee_gaps
 from reports.models import Export, ReportJob
-from reports.pdf import font_configuration, html_to_pdf, render_html, render_pdf
+from reports.pdf import html_to_pdf, render_html, render_pdf
 from tests.reports.pdfs import is_noto_cjk_subset, pdf_fonts, pdf_text
 
 
@@ -23,16 +22,6 @@ def gap_report(cycle, employee, language: str) -> GapReportContext:
     return GapReportContext.from_gaps(
         employee_gaps(cycle=cycle, employee=employee), language=language, today=timezone.localdate()
     )
-
-
-def test_renders_in_one_thread_share_one_font_configuration(assessed, cycle, employee):
-    context = gap_report(cycle, employee, "en")
-    with mock.patch.object(pdf_module, "FontConfiguration", wraps=pdf_module.FontConfiguration) as made:
-        pdf_module._worker.__dict__.clear()
-        render_pdf("reports/pdf/gap_report.html", {"report": context})
-        render_pdf("reports/pdf/gap_report.html", {"report": context})
-    assert made.call_count == 1
-    assert font_configuration() is font_configuration()
 
 
 def test_a_gap_report_embeds_a_single_font_face(assessed, cycle, employee):
