@@ -41,19 +41,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from assessments.models import Assessment, Employee
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from bench.endpoints import benchmark_cycle
 
 T = TypeVar("T")
 LANGUAGES = ("zh-hans", "en", "both")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def pipeline_ready() -> bool:

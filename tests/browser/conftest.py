@@ -17,21 +17,13 @@ from pytest_django.live_server_helper import LiveServer
 
 from assessments import demo, services
 from assessments.models import Cycle, Employee, User
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from competency.models import Track
 
 # Playwright's synchronous API runs an event loop in the test's thread, which makes Django refuse
 # ORM calls there; the calls stay synchronous, so telling Django so is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
