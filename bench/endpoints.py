@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from assessments.models import Assessment, Cycle, CycleIndicator, Employee, User
 
 ROLES = ("employee", "manager", "hr")
-# The targets of the benchmark brief.
+# The benchmark's targets.
 QUERY_BUDGETS = {"list": 4, "form": 5}
 P95_TARGET_MS = {1: 100, 20: 300}
 TIMED_KINDS = ("form", "save")
@@ -62,7 +62,7 @@ class Endpoint:
 
     @property
     def p95_targets(self) -> dict[int, int]:
-        """Latency targets by number of concurrent clients; the brief sets them for the form and saves."""
+        """Latency targets by number of concurrent clients; set for the form and saves."""
         return P95_TARGET_MS if self.kind in TIMED_KINDS else {}
 
     def path(self, subject: Subject) -> str | None:

@@ -317,7 +317,7 @@ def queries_section(small: int, big: int) -> tuple[str, list[str]]:
         f"{small:,}-employee and a {big:,}-employee database, with the production settings of "
         "docker-compose.yml (sessions read from the shared Redis cache, so a signed-in request looks up only its "
         "user). *Queries* include that user lookup (and a session lookup, were one made); *own* leaves them out, "
-        "as the project's API tests count with `force_authenticate`. The budgets are the brief's: lists at most 4 "
+        "as the project's API tests count with `force_authenticate`. The budgets: lists at most 4 "
         "queries, the rating form at most 5; they are judged on *own*, and both verdicts are shown. "
         "The timings are medians of the counted requests at the larger "
         "size: SQL as Django measured it, the same with PostgreSQL's JIT compilation on as PostgreSQL ships it "
@@ -405,7 +405,7 @@ def latency_section() -> tuple[str, list[str]]:
         "returned. Times are from sending the request to having read the whole answer, over loopback; req/s is "
         "the answers completed per second of the run. An error is any answer other than 200, or a failed connection.",
         "",
-        "Targets (from the brief): the rating form and a full save at p95 < 100 ms with one client, and < 300 ms "
+        "Targets: the rating form and a full save at p95 < 100 ms with one client, and < 300 ms "
         "with no errors with 20 clients.",
         "",
         table(header, rows),
@@ -500,7 +500,7 @@ def before_after_section(big: int) -> str:
     )
 
 
-# The brief's targets for the gap report PDF.
+# Targets for the gap report PDF.
 PDF_TARGET_MS = 1000  # a warm render of a three-page report, median
 PDF_TARGET_PER_CORE_MINUTE = 55
 PDF_TARGET_OVERHEAD = 1.15  # the pipeline over WeasyPrint alone
@@ -577,7 +577,9 @@ def pdf_section() -> tuple[str, list[str]]:
         "`GapReportContext.from_gaps`, `reports.pdf.render_html` and `html_to_pdf`), without a job row or a stored "
         "file, for people from across the tree whose self- and manager assessments are both submitted, each report "
         f"made {pdf.get('rounds', 2)} times. *Total* is the pipeline: gaps + context + template + PDF. The same final "
-        "HTML is then given to WeasyPrint alone (`HTML(string=html).write_pdf()`) and to "
+        "HTML is then given to WeasyPrint alone (`HTML(string=html).write_pdf()`, Python's garbage collector left "
+        "as Python sets it, where ours pauses it for the render and collects the render's young objects once at the "
+        "end: `reports.pdf.young_garbage_collected_once`) and to "
         f"{chromium_line}, one right after the other (ours and WeasyPrint alone in alternating order, as the second "
         "render of a document finds the processor's caches warm), so the machine's load weighs on all three alike. "
         "CPU ms is "
@@ -587,7 +589,7 @@ def pdf_section() -> tuple[str, list[str]]:
         f"{pdf.get('stylesheet_parse_ms', 0):.1f} ms. One-minute load average: {pdf.get('loadavg_before', '–')} "
         f"before, {pdf.get('loadavg_after_reports', '–')} after.",
         "",
-        f"Targets (from the brief): a warm three-page report in at most {PDF_TARGET_MS:,} ms (median), the "
+        f"Targets: a warm three-page report in at most {PDF_TARGET_MS:,} ms (median), the "
         f"pipeline under {PDF_TARGET_OVERHEAD}x WeasyPrint alone and within {PDF_TARGET_CHROMIUM:.0f}x headless "
         "Chromium.",
         "",
@@ -722,7 +724,7 @@ def pdf_worker_section() -> tuple[str, list[str]]:
         )
         rows = []
         for r in e["runs"]:
-            # The brief's minute is for a finished cycle, whose reports are its stored records; rendered afresh,
+            # The one-minute target is for a finished cycle, whose reports are its stored records; rendered afresh,
             # an export is bound by the renders per minute measured above.
             judged = r["from_records"] > 0
             met = r["seconds"] < PDF_TARGET_EXPORT_SECONDS
