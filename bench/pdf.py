@@ -5,9 +5,10 @@
 Renders go through the same functions the worker uses (reports.gaps, reports.contexts, reports.pdf),
 without a job row or a stored file. Each report's final HTML is then given to WeasyPrint alone
 (`HTML(string=html).write_pdf()`, a new font configuration each time, as a caller without our pipeline
-would) and, unless --no-chromium, to a warm headless Chromium (`page.set_content`, `page.pdf`), one after
-the other for each report (ours and WeasyPrint alone in alternating order) so that the machine's load weighs
-on all three alike. The group gap data
+would), to WeasyPrint alone with the garbage collector paused as ours pauses it (what is left between that and
+ours is our own overhead) and, unless --no-chromium, to a warm headless Chromium (`page.set_content`,
+`page.pdf`), one after the other for each report (the three WeasyPrint renders in turning order) so that the
+machine's load weighs on all alike. The group gap data
 behind the heatmap (a team, a department, the whole cycle) is timed too. When the reports pipeline is
 not in this checkout, it says so and exits. bench/pdf_worker.py measures the worker itself.
 """
@@ -90,6 +91,14 @@ def weasyprint_alone(html: str) -> bytes:
     return pdf
 
 
+def weasyprint_alone_collector_paused(html: str) -> bytes:
+    """WeasyPrint alone with the garbage collector handled as ours handles it: what is left is our own overhead."""
+    from reports.pdf import young_garbage_collected_once
+
+    with young_garbage_collected_once():
+        return weasyprint_alone(html)
+
+
 class Chromium:
     """A warm headless Chromium printing HTML to A4, loading /static URLs from our static files as we do."""
 
@@ -167,12 +176,19 @@ def gap_reports(
                     made, ms, _ = timed(partial(weasyprint_alone, html))
                     return made, ms, time.process_time() - started
 
-                # Whichever of two renders of the same document comes second finds the processor's caches warm:
-                # the order alternates from one report to the next.
-                if len(rows) % 2 == 0:
-                    (pdf, pdf_ms, pdf_cpu), (alone, alone_ms, alone_cpu) = pipeline_pdf(), alone_pdf()
-                else:
-                    (alone, alone_ms, alone_cpu), (pdf, pdf_ms, pdf_cpu) = alone_pdf(), pipeline_pdf()
+                def paused_pdf(html: str = html) -> tuple[bytes, float, float]:
+                    started = time.process_time()
+                    made, ms, _ = timed(partial(weasyprint_alone_collector_paused, html))
+                    return made, ms, time.process_time() - started
+
+                # A later render of the same document finds the processor's caches warmer: the order of the three
+                # turns from one report to the next.
+                renders = [pipeline_pdf, alone_pdf, paused_pdf]
+                turn = len(rows) % len(renders)
+                made = {render: render() for render in renders[turn:] + renders[:turn]}
+                pdf, pdf_ms, pdf_cpu = made[pipeline_pdf]
+                alone, alone_ms, alone_cpu = made[alone_pdf]
+                _paused, paused_ms, _paused_cpu = made[paused_pdf]
                 cpu_ms = round((prefix_cpu + pdf_cpu) * 1000, 1)
                 alone_cpu_ms = round(alone_cpu * 1000, 1)
                 chromium_ms = chromium_pages = None
@@ -194,6 +210,7 @@ def gap_reports(
                         "cpu_ms": cpu_ms,
                         "weasyprint_alone_ms": alone_ms,
                         "weasyprint_alone_cpu_ms": alone_cpu_ms,
+                        "weasyprint_paused_ms": paused_ms,
                         "chromium_ms": chromium_ms,
                         "chromium_pages": chromium_pages,
                         "kb": round(len(pdf) / 1024, 1),
@@ -204,7 +221,8 @@ def gap_reports(
                 print(
                     f"gap report {person.employee_number} {language:<7} gaps {gaps_ms:>6} ms ({gaps_queries} queries)  "
                     f"context {context_ms:>5} ms  html {html_ms:>5} ms  pdf {pdf_ms:>7} ms  total {total_ms:>7} ms  "
-                    f"cpu {cpu_ms:>7} ms  alone {alone_ms:>7} ms (cpu {alone_cpu_ms})  chromium {chromium_ms} ms  "
+                    f"cpu {cpu_ms:>7} ms  alone {alone_ms:>7} ms (cpu {alone_cpu_ms}, collector paused {paused_ms})  "
+                    f"chromium {chromium_ms} ms  "
                     f"{rows[-1]['kb']} KB, {rows[-1]['pages']} pages",
                     flush=True,
                 )
@@ -218,6 +236,7 @@ def summarise(rows: list[dict[str, Any]], language: str) -> dict[str, Any]:
 
     total, alone, chromium = median("total_ms"), median("weasyprint_alone_ms"), median("chromium_ms")
     cpu, alone_cpu = median("cpu_ms"), median("weasyprint_alone_cpu_ms")
+    paused = median("weasyprint_paused_ms")
     return {
         "reports": len(rows),
         "people": len({r["employee"] for r in rows}),
@@ -234,6 +253,8 @@ def summarise(rows: list[dict[str, Any]], language: str) -> dict[str, Any]:
         "median_weasyprint_alone_cpu_ms": alone_cpu,
         "pipeline_over_weasyprint": round(total / alone, 2) if total and alone else None,
         "pipeline_over_weasyprint_cpu": round(cpu / alone_cpu, 2) if cpu and alone_cpu else None,
+        "median_weasyprint_paused_ms": paused,
+        "pipeline_over_weasyprint_paused": round(total / paused, 2) if total and paused else None,
         "pipeline_over_chromium": round(total / chromium, 2) if total and chromium else None,
         "median_pages": statistics.median(r["pages"] or 0 for r in rows),
         "pages": sorted({r["pages"] for r in rows if r["pages"]}),
