@@ -100,30 +100,33 @@ _collector_pause = _CollectorPause()
 
 
 @contextmanager
-def young_garbage_collected_once() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a render, then collect the young generations once.
+def garbage_collected_once() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a render, then collect once when it ends.
 
     A render builds tens of thousands of objects (styles, boxes, text layouts) that live until it ends, most of them
-    in reference cycles. With the collector on, they keep crossing its thresholds and set off full collections that
-    walk the whole heap (Django, the worker, every earlier survivor): measured here, two renders in three ran at
-    least one, and a report took a quarter to a third longer. Collecting generations 0 and 1 at the end frees the
-    render's cycles in one pass, without walking the old objects. See docs/decisions/0004-pdf-pipeline.md.
+    in reference cycles. With the collector on, they keep crossing its thresholds, are walked again and again, and
+    set off full collections over the whole heap: measured here, two renders in three ran at least one, and a report
+    took a quarter to a third longer. One full collection at the end frees the render's cycles, and those a previous
+    task left behind; it is cheap in a worker, whose objects from start-up are frozen out of the collector's sight
+    (`reports.signals.freeze_startup_objects`). Collecting only the young generations instead left the cycles that
+    reach older objects (a saved job and its file, say) for a full collection that no longer came, and a worker child
+    grew by 11 MB every 50 reports. See docs/decisions/0004-pdf-pipeline.md.
     """
     _collector_pause.begin()
     try:
         yield
     finally:
         _collector_pause.end()
-        gc.collect(1)
+        gc.collect()
 
 
 def html_to_pdf(html: str) -> bytes:
     """Lay a complete document out on A4 and write it as PDF."""
-    with young_garbage_collected_once():
-        document = HTML(string=html, base_url=STATIC_ORIGIN + "/", url_fetcher=StaticFilesFetcher())
+    with garbage_collected_once():
         # WeasyPrint's own font configuration per document: one kept per worker thread made later renders slower
         # (pipeline 1.18x WeasyPrint alone in Chinese, 1.21x in English, against 1.01x and 1.03x without it).
-        pdf: bytes = document.write_pdf()
+        # One expression, so that the document is garbage by the time the collection at the end runs.
+        pdf: bytes = HTML(string=html, base_url=STATIC_ORIGIN + "/", url_fetcher=StaticFilesFetcher()).write_pdf()
     return pdf
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 from django.utils import timezone, translation
 from weasyprint.urls import URLFetcherResponse
 
@@ -82,6 +84,21 @@ def test_worker_check_names_the_missing_library_in_one_line():
 
 def test_worker_check_passes_where_the_subsetter_is_installed():
     assert require_harfbuzz_subset() is None
+
+
+def test_every_worker_child_freezes_its_start_up_objects():
+    uids = [lookup_key[0] for lookup_key, _receiver in worker_process_init.receivers]
+    assert "reports.freeze_startup_objects" in uids
+
+
+def test_freezing_start_up_objects_takes_them_out_of_the_collectors_sight():
+    from reports.signals import freeze_startup_objects
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_every_worker_checks_for_the_subsetter_when_it_starts():
