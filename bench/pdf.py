@@ -5,10 +5,10 @@
 Renders go through the same functions the worker uses (reports.gaps, reports.contexts, reports.pdf),
 without a job row or a stored file. Each report's final HTML is then given to WeasyPrint alone
 (`HTML(string=html).write_pdf()`, a new font configuration each time, as a caller without our pipeline
-would), to WeasyPrint alone with the garbage collector paused as ours pauses it (what is left between that and
-ours is our own overhead) and, unless --no-chromium, to a warm headless Chromium (`page.set_content`,
-`page.pdf`), one after the other for each report (the three WeasyPrint renders in turning order) so that the
-machine's load weighs on all alike. The group gap data
+would), to WeasyPrint alone called as ours calls it (collector paused, font configuration kept per thread:
+what is left between that and ours is our own overhead) and, unless --no-chromium, to a warm headless
+Chromium (`page.set_content`, `page.pdf`), one after the other for each report (the three WeasyPrint
+renders in turning order) so that the machine's load weighs on all alike. The group gap data
 behind the heatmap (a team, a department, the whole cycle) is timed too. When the reports pipeline is
 not in this checkout, it says so and exits. bench/pdf_worker.py measures the worker itself.
 """
@@ -92,11 +92,15 @@ def weasyprint_alone(html: str) -> bytes:
 
 
 def weasyprint_alone_collector_paused(html: str) -> bytes:
-    """WeasyPrint alone with the garbage collector handled as ours handles it: what is left is our own overhead."""
-    from reports.pdf import garbage_collected_once
+    """WeasyPrint alone called as ours calls it (collector paused, this thread's font configuration): what is left
+    between it and ours is our own work."""
+    from weasyprint import HTML
+
+    from reports.pdf import font_configuration, garbage_collected_once
 
     with garbage_collected_once():
-        return weasyprint_alone(html)
+        pdf: bytes = HTML(string=html).write_pdf(font_config=font_configuration())
+    return pdf
 
 
 class Chromium:
@@ -221,7 +225,7 @@ def gap_reports(
                 print(
                     f"gap report {person.employee_number} {language:<7} gaps {gaps_ms:>6} ms ({gaps_queries} queries)  "
                     f"context {context_ms:>5} ms  html {html_ms:>5} ms  pdf {pdf_ms:>7} ms  total {total_ms:>7} ms  "
-                    f"cpu {cpu_ms:>7} ms  alone {alone_ms:>7} ms (cpu {alone_cpu_ms}, collector paused {paused_ms})  "
+                    f"cpu {cpu_ms:>7} ms  alone {alone_ms:>7} ms (cpu {alone_cpu_ms}; called as ours {paused_ms})  "
                     f"chromium {chromium_ms} ms  "
                     f"{rows[-1]['kb']} KB, {rows[-1]['pages']} pages",
                     flush=True,

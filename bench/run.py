@@ -579,11 +579,12 @@ def pdf_section() -> tuple[str, list[str]]:
         "`GapReportContext.from_gaps`, `reports.pdf.render_html` and `html_to_pdf`), without a job row or a stored "
         "file, for people from across the tree whose self- and manager assessments are both submitted, each report "
         f"made {pdf.get('rounds', 2)} times. *Total* is the pipeline: gaps + context + template + PDF. The same final "
-        "HTML is then given to WeasyPrint alone (`HTML(string=html).write_pdf()`, Python's garbage collector left "
-        "as Python sets it, where ours pauses it for the render and collects once at the end, "
-        "`reports.pdf.garbage_collected_once`, in a process that has frozen its start-up objects as a worker child "
-        "does), to WeasyPrint alone with the collector paused the same "
-        "way (*paused*: what is left between it and ours is our own work, the gaps, context, template and fetcher) "
+        "HTML is then given to WeasyPrint alone (`HTML(string=html).write_pdf()`: Python's garbage collector left "
+        "as Python sets it and a new font configuration per document, where ours pauses the collector for the "
+        "render and collects once at the end, `reports.pdf.garbage_collected_once`, and keeps one font "
+        "configuration per thread, `reports.pdf.font_configuration`; the process has frozen its start-up objects as "
+        "a worker child does), to WeasyPrint alone called as ours calls it (*as ours*: what is left between it and "
+        "ours is our own work, the gaps, context, template and fetcher) "
         f"and to {chromium_line}, one right after the other (the three WeasyPrint renders in an order that turns "
         "from one report to the next, as a later render of a document finds the processor's caches warmer), so the "
         "machine's load weighs on all alike. "
@@ -612,8 +613,8 @@ def pdf_section() -> tuple[str, list[str]]:
                 "WeasyPrint alone ms",
                 "over WeasyPrint",
                 "over WeasyPrint, CPU",
-                "paused ms",
-                "over paused",
+                "as ours ms",
+                "over as ours",
                 "Chromium ms",
                 "over Chromium",
                 "KB",

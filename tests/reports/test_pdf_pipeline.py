@@ -1,4 +1,4 @@
-"""What keeps a worker's PDFs fast: one font face, no full garbage collection mid-render, no export chunk lost."""
+"""What keeps a worker's PDFs fast and small: one font face and configuration, one collection, no export chunk lost."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from reports import services, tasks
 from reports.contexts import GapReportContext
 from reports.gaps import employee_gaps
 from reports.models import Export, ReportJob
-from reports.pdf import garbage_collected_once, html_to_pdf, render_html, render_pdf
+from reports.pdf import font_configuration, garbage_collected_once, html_to_pdf, render_html, render_pdf
 from tests.reports.pdfs import is_noto_cjk_subset, pdf_fonts, pdf_text
 
 
@@ -40,6 +40,18 @@ def test_the_final_html_carries_its_styles_so_it_renders_alone(assessed, cycle, 
         html = render_html("reports/pdf/gap_report.html", {"report": gap_report(cycle, employee, "en")})
     assert "@page" in html
     assert "Page 1 / " in pdf_text(html_to_pdf(html))
+
+
+def test_a_thread_keeps_one_font_configuration_for_every_render():
+    assert font_configuration() is font_configuration()
+
+
+def test_each_thread_has_its_own_font_configuration():
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(font_configuration()))
+    thread.start()
+    thread.join(5)
+    assert other and other[0] is not font_configuration()
 
 
 @pytest.fixture
