@@ -257,8 +257,29 @@ def store_file(name: str, content: bytes) -> str:
 
 
 def _file_name(job: ReportJob) -> str:
+    """Named after the job, so that what an interrupted delivery of it stored can be told apart and removed."""
     kind = job.kind.replace("_", "-")
-    return f"reports/{job.cycle_id}/{get_valid_filename(job.employee.employee_number)}-{kind}-{job.language}.pdf"
+    person = get_valid_filename(job.employee.employee_number)
+    return f"reports/{job.cycle_id}/{person}-{kind}-{job.language}-{job.pk}.pdf"
+
+
+def _remove_files_of_interrupted_deliveries(job: ReportJob, kept: str) -> None:
+    """Delete what earlier deliveries of this job stored before their worker died, short of saving the row.
+
+    A worker killed between moving its PDF into place and saving the job leaves a file no row names; the delivery
+    that finishes the job finds it by the job's file name (storage adds a suffix to a name that is taken).
+    """
+    stem = Path(_file_name(job)).stem
+    folder = str(Path(_file_name(job)).parent)
+    try:
+        _folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        path = f"{folder}/{name}"
+        ours = name == f"{stem}.pdf" or (name.startswith(f"{stem}_") and name.endswith(".pdf"))
+        if ours and path != kept:
+            default_storage.delete(path)
 
 
 def _finish(job: ReportJob, rendered: Rendered, render_ms: int) -> ReportJob:
@@ -286,6 +307,9 @@ def _finish(job: ReportJob, rendered: Rendered, render_ms: int) -> ReportJob:
         job.render_ms = render_ms if rendered.content is not None else None
         job.save(update_fields=["file", "record", "status", "error", "finished_at", "render_ms"])
         _count(job, done=True)
+        if job.deliveries > 1:
+            kept = job.file.name
+            transaction.on_commit(lambda: _remove_files_of_interrupted_deliveries(job, kept))
     return job
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from assessments import services as assessment_services
@@ -68,6 +69,30 @@ def test_a_job_interrupted_mid_render_is_finished_by_its_redelivery(assessed, em
     tasks.render_report.apply(args=(job.pk,))
     job.refresh_from_db()
     assert (job.status, job.deliveries) == ("done", 2)
+
+
+def test_the_file_of_a_delivery_killed_before_saving_its_job_is_removed_by_the_redelivery(
+    assessed, employee, manager, cycle, django_capture_on_commit_callbacks
+):
+    job = request(employee, cycle, manager.user)
+    ReportJob.objects.filter(pk=job.pk).update(status="running", deliveries=1)
+    left_behind = services.store_file(services._file_name(job), b"%PDF-1.7 from a worker that was killed")
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.render_report.apply(args=(job.pk,))
+    job.refresh_from_db()
+    assert (job.status, job.file.name != left_behind) == ("done", True)
+    assert (default_storage.exists(left_behind), default_storage.exists(job.file.name)) == (False, True)
+
+
+def test_the_redelivery_leaves_the_files_of_other_jobs_alone(
+    assessed, employee, manager, cycle, django_capture_on_commit_callbacks
+):
+    other = made(employee, cycle, manager.user, django_capture_on_commit_callbacks)
+    job = request(employee, cycle, manager.user)
+    ReportJob.objects.filter(pk=job.pk).update(status="running", deliveries=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.render_report.apply(args=(job.pk,))
+    assert default_storage.exists(other.file.name)
 
 
 def test_a_job_delivered_more_than_three_times_fails_with_a_reason(assessed, employee, manager, cycle):
