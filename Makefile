@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help install system-packages messages run up seed test lint format types migrations-check deploy-check lock bench screenshots clean
+.PHONY: help install system-packages messages fonts run up seed test lint format types migrations-check deploy-check lock bench screenshots clean
 
 help:
 	@echo "make run    serve the demo portal on http://$(HOST):$(PORT) with a Celery worker and beat"
@@ -30,8 +30,13 @@ system-packages:
 messages: install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
+# The report font is cut from the installed Noto Sans CJK SC once (reports/fonts.py); PDFs render without it, slower.
+fonts: install
+	$(PY) manage.py build_report_font
+
 run: install messages
 	@bash .ci/system-packages.sh || echo "PDFs will not render until the packages above are installed."
+	@$(PY) manage.py build_report_font || echo "PDFs will be set in the whole Noto font, slower and larger."
 	$(PY) manage.py check_services
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py loaddata key_account_sales -v 0
@@ -53,6 +58,7 @@ up:
 
 test: install messages
 	@bash .ci/system-packages.sh --browser
+	$(PY) manage.py build_report_font
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -84,6 +90,7 @@ lock:
 
 bench: install messages
 	@bash .ci/system-packages.sh --browser
+	$(PY) manage.py build_report_font
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 screenshots: install

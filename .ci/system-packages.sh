@@ -7,6 +7,7 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0   # WeasyPrint's text layout
   libharfbuzz-subset0                # font subsetting in C: without it a report takes about 12 times longer
   fonts-noto-cjk                     # Chinese in PDFs
+  fontconfig                         # fc-match finds Noto Sans CJK SC to cut the report font from
   gettext                            # compiling the translations
 )
 if [[ "${1:-}" == "--browser" ]]; then

@@ -123,7 +123,8 @@ class Chromium:
             if path is None:
                 route.abort()
             else:
-                route.fulfill(path=str(path))
+                # A font is fetched in CORS mode, and the document (set_content) has another origin.
+                route.fulfill(path=str(path), headers={"Access-Control-Allow-Origin": "*"})
 
         self.page.route(STATIC_ORIGIN + "/**", serve)
         self.version = self._browser.version

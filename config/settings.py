@@ -137,6 +137,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The report font is cut from the installed Noto Sans CJK SC by `manage.py build_report_font` (reports/fonts.py):
+# part of the installation, like the compiled translations, so it stays in the checkout whatever PORTAL_VAR_DIR says.
+REPORT_FONT_DIR = Path(env.str("REPORT_FONT_DIR", default=str(BASE_DIR / "var" / "fonts")))
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

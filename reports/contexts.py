@@ -19,11 +19,12 @@ from assessments.levels import LevelResult
 from assessments.models import Rating
 from competency.models import pick_language
 from reports.charts import RadarChart, RadarSeries
+from reports.fonts import FONT_FAMILIES
 from reports.gaps import CompetencyGap, EmployeeGaps, IndicatorComparison
 from reports.models import DevelopmentPlan, Language, PlanAction, PlanTarget
 
 Texts = tuple[str, ...]
-PDF_FONT = "Noto Sans CJK SC, sans-serif"
+PDF_FONT = ", ".join(FONT_FAMILIES)
 T = TypeVar("T")
 
 LABELS: dict[str, str] = {

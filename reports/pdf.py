@@ -1,8 +1,9 @@
 """The one place that calls WeasyPrint: a Django template in, PDF bytes out.
 
-Fonts come from fontconfig ("Noto Sans CJK SC" from fonts-noto-cjk), which WeasyPrint subsets and
-embeds, so Chinese text is real, copyable text and nothing is fetched. The only URLs a document may
-load are our own static files; the network and the file system are refused.
+Text is set in the report font, cut once from "Noto Sans CJK SC" (fonts-noto-cjk) by reports.fonts, with
+the whole Noto font behind it for any character the cut leaves out; WeasyPrint subsets and embeds what
+a document uses, so Chinese text is real, copyable text. The only URLs a document may load are our own
+static files and the report font; the network and the file system are refused.
 See docs/decisions/0004-pdf-pipeline.md.
 """
 
@@ -24,6 +25,8 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 
+from reports import fonts
+
 # WeasyPrint logs every layout step at INFO, even while importing its own stylesheets, which would
 # bury every command's and the worker's own lines; so this comes before the import.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -42,7 +45,7 @@ class RefusedURL(ValueError):
 
 
 class StaticFilesFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
-    """Serves /static/... from the project's static files and refuses everything else."""
+    """Serves /static/... from the project's static files, the report font, and refuses everything else."""
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         path = static_path(url)
@@ -55,10 +58,14 @@ class StaticFilesFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships 
 
 
 def static_path(url: str) -> Path | None:
-    """The file a URL under our static origin names, or None for any other URL."""
+    """The file a URL under our static origin names (a static file or the report font), or None for any other URL."""
     parts = urlsplit(url)
     prefix = "/" + settings.STATIC_URL.strip("/") + "/"
-    if f"{parts.scheme}://{parts.netloc}" != STATIC_ORIGIN or not parts.path.startswith(prefix):
+    if f"{parts.scheme}://{parts.netloc}" != STATIC_ORIGIN:
+        return None
+    if parts.path == fonts.URL_PATH:
+        return fonts.report_font_path() if fonts.report_font_available() else None
+    if not parts.path.startswith(prefix):
         return None
     relative = unquote(parts.path[len(prefix) :])
     try:

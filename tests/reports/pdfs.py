@@ -29,7 +29,12 @@ def page_sizes(content: bytes) -> set[tuple[int, int]]:
     return {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
 
 
-def is_noto_cjk_subset(name: str) -> bool:
-    """A subset font carries a six-letter tag before a plus sign."""
+def is_subset_of(family: str, name: str) -> bool:
+    """A subset font carries a six-letter tag before a plus sign, then its PostScript family name."""
     tag, _, base = name.partition("+")
-    return len(tag) == 6 and tag.isupper() and base.startswith("Noto-Sans-CJK-SC")
+    return len(tag) == 6 and tag.isupper() and base.startswith(family.replace(" ", "-"))
+
+
+def is_cjk_subset(name: str) -> bool:
+    """The report font, or all of Noto Sans CJK SC where the report font has not been built."""
+    return is_subset_of("Portal Sans SC", name) or is_subset_of("Noto Sans CJK SC", name)
