@@ -4,13 +4,14 @@
 
 Renders go through the same functions the worker uses (reports.gaps, reports.contexts, reports.pdf),
 without a job row or a stored file. Each report's final HTML is then given to WeasyPrint alone
-(`HTML(string=html).write_pdf()`, a new font configuration each time, as a caller without our pipeline
-would), to WeasyPrint alone called as ours calls it (collector paused, font configuration kept per thread:
-what is left between that and ours is our own overhead) and, unless --no-chromium, to a warm headless
-Chromium (`page.set_content`, `page.pdf`), one after the other for each report (the three WeasyPrint
-renders in turning order) so that the machine's load weighs on all alike. The group gap data
-behind the heatmap (a team, a department, the whole cycle) is timed too. When the reports pipeline is
-not in this checkout, it says so and exits. bench/pdf_worker.py measures the worker itself.
+(`HTML(string=html, url_fetcher=...).write_pdf()`, a new font configuration each time, as a caller
+without our pipeline would, with our fetcher only so that it can load the report font), to WeasyPrint
+alone called as ours calls it (collector paused, font configuration kept per thread: what is left
+between that and ours is our own overhead) and, unless --no-chromium, to a warm headless Chromium
+(`page.set_content`, `page.pdf`), one after the other for each report (the three WeasyPrint renders
+in turning order) so that the machine's load weighs on all alike. The group gap data behind the
+heatmap (a team, a department, the whole cycle) is timed too. When the reports pipeline is not in
+this checkout, it says so and exits. bench/pdf_worker.py measures the worker itself.
 """
 
 # ruff: noqa: E402  (a script started from the shell has to set Django up before importing the project)
@@ -84,10 +85,13 @@ def assessed_people(cycle: Any, count: int) -> list[Employee]:
 
 
 def weasyprint_alone(html: str) -> bytes:
-    """The document as WeasyPrint renders it with no help: the same HTML, its defaults for everything else."""
+    """The document as WeasyPrint renders it with no help: the same HTML, its defaults for everything else but the
+    fetcher, which it needs to load the report font (as Chromium needs a route for it)."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html).write_pdf()
+    from reports.pdf import StaticFilesFetcher
+
+    pdf: bytes = HTML(string=html, url_fetcher=StaticFilesFetcher()).write_pdf()
     return pdf
 
 
@@ -96,10 +100,10 @@ def weasyprint_alone_collector_paused(html: str) -> bytes:
     between it and ours is our own work."""
     from weasyprint import HTML
 
-    from reports.pdf import font_configuration, garbage_collected_once
+    from reports.pdf import StaticFilesFetcher, font_configuration, garbage_collected_once
 
     with garbage_collected_once():
-        pdf: bytes = HTML(string=html).write_pdf(font_config=font_configuration())
+        pdf: bytes = HTML(string=html, url_fetcher=StaticFilesFetcher()).write_pdf(font_config=font_configuration())
     return pdf
 
 
