@@ -18,11 +18,15 @@ import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 REPORT_FONT_FAMILY = "Portal Sans SC"
 SOURCE_FONT_FAMILY = "Noto Sans CJK SC"
@@ -31,6 +35,8 @@ FILE_NAME = "PortalSansSC-Regular.otf"
 URL_PATH = "/report-fonts/" + FILE_NAME
 # Every family a report's text and chart ask for, best first.
 FONT_FAMILIES = (REPORT_FONT_FAMILY, SOURCE_FONT_FAMILY, "sans-serif")
+# The same list as a CSS font-family value.
+CSS_FONT_FAMILIES = ", ".join(f'"{name}"' if " " in name else name for name in FONT_FAMILIES)
 
 # Latin with its accents, general punctuation, letter-like symbols, arrows, the mathematical signs a score may use,
 # circled numbers, box and geometric shapes, CJK punctuation and full-width forms.
@@ -112,10 +118,10 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
-def covered_characters(texts: Iterable[str] | None = None) -> set[int]:
+def covered_characters() -> set[int]:
     characters = {code for start, end in _RANGES for code in range(start, end + 1)}
     characters.update(gb2312_characters())
-    for text in shipped_texts() if texts is None else texts:
+    for text in shipped_texts():
         characters.update(ord(character) for character in text if character.isprintable())
     return characters
 
@@ -140,7 +146,7 @@ def source_font(family: str = SOURCE_FONT_FAMILY) -> tuple[Path, int]:
     return Path(path), int(index or 0)
 
 
-def build_report_font(target: Path | None = None, *, family: str = SOURCE_FONT_FAMILY) -> BuiltFont:
+def build_report_font(target: Path | None = None) -> BuiltFont:
     """Cut the report font out of the installed source font and write it, whole or not at all, to `target`."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -149,7 +155,7 @@ def build_report_font(target: Path | None = None, *, family: str = SOURCE_FONT_F
     # The subsetter reports every table and thousands of glyph names at INFO.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     target = target or report_font_path()
-    path, index = source_font(family)
+    path, index = source_font()
     characters = covered_characters()
     options = subset.Options()
     options.layout_features = _LAYOUT_FEATURES
@@ -162,7 +168,7 @@ def build_report_font(target: Path | None = None, *, family: str = SOURCE_FONT_F
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=characters)
     subsetter.subset(font)
-    _rename(font, family)
+    _rename(font)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and moved into place, so a worker never opens half a font.
     handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".otf")
@@ -181,13 +187,13 @@ def build_report_font(target: Path | None = None, *, family: str = SOURCE_FONT_F
     )
 
 
-def _rename(font: object, family: str) -> None:
+def _rename(font: TTFont) -> None:
     """A cut font must not pass for its source (the SIL Open Font License asks the same of modified versions)."""
-    postscript = family.replace(" ", "")
+    postscript = SOURCE_FONT_FAMILY.replace(" ", "")
     new_postscript = REPORT_FONT_FAMILY.replace(" ", "")
-    for record in font["name"].names:  # type: ignore[index]
+    for record in font["name"].names:
         text = record.toUnicode()
-        renamed = text.replace(family, REPORT_FONT_FAMILY).replace(postscript, new_postscript)
+        renamed = text.replace(SOURCE_FONT_FAMILY, REPORT_FONT_FAMILY).replace(postscript, new_postscript)
         # Noto's PostScript names spell the region in lower case (NotoSansCJKsc-Regular).
         renamed = re.sub(r"NotoSansCJK[a-z]{2}", new_postscript, renamed)
         if renamed != text:

@@ -58,12 +58,16 @@ def in_new_thread(work: Callable[[], T]) -> T:
     return results[0]
 
 
-def gap_report_pdf(cycle, employee, language: str) -> bytes:
+def gap_report_html(cycle, employee, language: str) -> str:
     context = GapReportContext.from_gaps(
         employee_gaps(cycle=cycle, employee=employee), language=language, today=timezone.localdate()
     )
     with translation.override(context.languages[0]):
-        html = render_html(GAP_REPORT, {"report": context})
+        return render_html(GAP_REPORT, {"report": context})
+
+
+def gap_report_pdf(cycle, employee, language: str) -> bytes:
+    html = gap_report_html(cycle, employee, language)
     return in_new_thread(lambda: html_to_pdf(html))
 
 
@@ -93,19 +97,13 @@ def test_the_report_font_does_not_pass_for_noto(built_font):
 
 
 def test_the_stylesheet_loads_the_report_font_when_it_is_built(font_dir, assessed, cycle, employee):
-    context = GapReportContext.from_gaps(
-        employee_gaps(cycle=cycle, employee=employee), language="en", today=timezone.localdate()
-    )
-    html = render_html(GAP_REPORT, {"report": context})
+    html = gap_report_html(cycle, employee, "en")
     assert f'src: url("{STATIC_ORIGIN}{fonts.URL_PATH}")' in html
     assert 'font-family: "Portal Sans SC", "Noto Sans CJK SC", sans-serif' in html
 
 
 def test_the_stylesheet_leaves_the_font_face_out_when_the_font_is_not_built(no_font_dir, assessed, cycle, employee):
-    context = GapReportContext.from_gaps(
-        employee_gaps(cycle=cycle, employee=employee), language="en", today=timezone.localdate()
-    )
-    assert "@font-face" not in render_html(GAP_REPORT, {"report": context})
+    assert "@font-face" not in gap_report_html(cycle, employee, "en")
 
 
 def test_a_report_is_set_in_the_report_font_alone(font_dir, assessed, cycle, employee):
