@@ -230,8 +230,15 @@ class CycleIndicator(models.Model):
     text_zh = models.TextField()
     text_en = models.TextField()
     is_drafted = models.BooleanField(default=False)
+    stages_zh = models.CharField(
+        max_length=200, blank=True, help_text=_("The career stages the indicator's level stands for, in Chinese.")
+    )
+    stages_en = models.CharField(
+        max_length=200, blank=True, help_text=_("The career stages the indicator's level stands for, in English.")
+    )
 
     text = Localized("text")
+    stages = Localized("stages")
 
     class Meta:
         verbose_name = _("cycle indicator")

@@ -29,7 +29,7 @@ from assessments.models import (
 )
 from audit.models import AuditEvent
 from audit.services import record_event
-from competency.models import BehavioralIndicator, Competency, Track
+from competency.models import BehavioralIndicator, Competency, ProficiencyLevel, Track
 
 MAX_NOTE_LENGTH = 4000
 
@@ -142,6 +142,7 @@ def _pin_model(cycle: Cycle) -> None:
         BehavioralIndicator.objects.active()
         .filter(competency__track=cycle.track)
         .select_related("competency", "level")
+        .prefetch_related("level__career_stages")
         .order_by("competency__order", "level__number", "order")
     )
     CycleIndicator.objects.bulk_create(
@@ -156,10 +157,20 @@ def _pin_model(cycle: Cycle) -> None:
                 text_zh=indicator.text_zh,
                 text_en=indicator.text_en,
                 is_drafted=indicator.is_drafted,
+                **_stage_names(indicator.level),
             )
             for position, indicator in enumerate(indicators, start=1)
         ]
     )
+
+
+def _stage_names(level: ProficiencyLevel | None) -> dict[str, str]:
+    """The career stages a level stands for, as the form heads its indicators: "团队贡献 + 团队愿景"."""
+    stages = sorted(level.career_stages.all(), key=lambda stage: stage.number) if level else []
+    return {
+        "stages_zh": " + ".join(stage.name_zh for stage in stages),
+        "stages_en": " + ".join(stage.name_en for stage in stages),
+    }
 
 
 def _create_assessments(cycle: Cycle, employees: Iterable[Employee]) -> int:

@@ -6,7 +6,6 @@ action is allowed (a forbidden one is a 403) and leave every rule to ``services`
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +50,7 @@ from assessments.models import (
     User,
 )
 from assessments.navigation import Nav, nav_for
-from competency.models import Competency, ProficiencyLevel, pick_language
+from competency.models import Competency
 from notifications.services import recent_for
 from reports.charts import RadarChart, RadarSeries
 
@@ -339,29 +338,9 @@ def indicator_rows(
     return list(queryset)
 
 
-def stage_names(track_id: int) -> dict[tuple[int, int], str]:
-    """The career stages each professional level stands for, by (competency id, level number)."""
-    through = ProficiencyLevel.career_stages.through
-    rows = (
-        through.objects.filter(proficiencylevel__competency__track_id=track_id)
-        .order_by("careerstage__number")
-        .values_list(
-            "proficiencylevel__competency_id",
-            "proficiencylevel__number",
-            "careerstage__name_zh",
-            "careerstage__name_en",
-        )
-    )
-    names: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for competency_id, number, name_zh, name_en in rows:
-        names[(competency_id, number)].append(pick_language(name_zh, name_en))
-    return {key: " + ".join(value) for key, value in names.items()}
-
-
 def _build_sections(
     rows: Iterable[CycleIndicator],
     *,
-    stages: dict[tuple[int, int], str],
     shows_counterpart: bool,
     posted: dict[str, tuple[int | None, str]] | None = None,
     errors: dict[str, list[str]] | None = None,
@@ -376,8 +355,7 @@ def _build_sections(
         if section is None:
             section = sections[competency.pk] = FormSection(competency, row.required, [])  # type: ignore[attr-defined]
         if not section.groups or section.groups[-1].level != row.level_number:
-            name = stages.get((competency.pk, row.level_number), "") if row.level_number else ""
-            section.groups.append(FormGroup(row.level_number, name, []))
+            section.groups.append(FormGroup(row.level_number, row.stages if row.level_number else "", []))
         score, note = posted.get(row.code, (row.my_score, row.my_note or ""))  # type: ignore[attr-defined]
         section.groups[-1].items.append(
             FormItem(
@@ -427,7 +405,6 @@ def _render_form(
     )
     sections = _build_sections(
         rows,
-        stages=stage_names(assessment.cycle.track_id),
         shows_counterpart=shows_counterpart,
         posted=posted,
         errors=errors,

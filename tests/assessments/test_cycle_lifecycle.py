@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Assessment, Cycle, CycleIndicator, Employee, User
-from competency.models import BehavioralIndicator, Track
+from competency.models import BehavioralIndicator, CareerStage, Track
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,18 @@ def test_opening_pins_the_drafted_marks(draft, hr):
     assert draft.indicators.filter(is_drafted=True).count() == 7
 
 
+def test_opening_pins_the_career_stages_each_level_stands_for(draft, hr):
+    services.open_cycle(cycle=draft, opened_by=hr)
+    copy = draft.indicators.get(code="CRM-3-01")
+    assert (copy.stages_zh, copy.stages_en) == ("团队贡献 + 团队愿景", "Team contribution + Team vision")
+
+
+def test_generic_indicators_are_pinned_without_career_stages(draft, hr):
+    services.open_cycle(cycle=draft, opened_by=hr)
+    copy = draft.indicators.get(code="COMM-01")
+    assert (copy.stages_zh, copy.stages_en) == ("", "")
+
+
 def test_opening_creates_a_self_and_a_manager_assessment_per_participant(draft, hr, employee):
     services.open_cycle(cycle=draft, opened_by=hr)
     kinds = set(Assessment.objects.filter(cycle=draft, employee=employee).values_list("kind", "status"))
@@ -116,6 +128,12 @@ def test_editing_an_indicator_after_opening_leaves_the_cycle_text_alone(cycle):
     indicator.save()
     copy = CycleIndicator.objects.get(cycle=cycle, code="MKT-2-03")
     assert (copy.text_zh, copy.text_en) == pinned
+
+
+def test_renaming_a_career_stage_after_opening_leaves_the_cycle_alone(cycle):
+    CareerStage.objects.filter(track=cycle.track, number=1).update(name_zh="入门", name_en="Starting out")
+    copy = CycleIndicator.objects.get(cycle=cycle, code="MKT-1-01")
+    assert (copy.stages_zh, copy.stages_en) == ("学习发展", "Learning and development")
 
 
 def test_retiring_an_indicator_after_opening_keeps_it_in_the_cycle(cycle):

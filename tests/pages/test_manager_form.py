@@ -133,11 +133,11 @@ def test_hr_cannot_sign_off_for_the_manager(as_hr, submitted_manager):
 # Query budget --------------------------------------------------------------------------------
 
 # Session, user, the assessment (with cycle, people and counterpart), indicators with both sides'
-# ratings and required levels, career stage names.
-MANAGER_FORM_QUERIES = 5
+# ratings, required levels and the career stages pinned with them.
+MANAGER_FORM_QUERIES = 4
 
 
-def test_the_manager_form_with_the_reports_ratings_beside_costs_five_queries(
+def test_the_manager_form_with_the_reports_ratings_beside_costs_four_queries(
     as_mallory, manager_assessment, submitted_self, django_assert_num_queries
 ):
     with django_assert_num_queries(MANAGER_FORM_QUERIES):

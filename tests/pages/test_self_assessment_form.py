@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment, Rating
+from competency.models import CareerStage
 from tests import factories
 from tests.pages.conftest import form_url, fresh
 
@@ -64,6 +65,12 @@ def test_professional_indicators_are_grouped_by_level_with_the_career_stage(as_a
     section = page.split('id="c-MKT"', 1)[1].split("</section>", 1)[0]
     assert 'Level 1 <span class="meta">· Learning and development</span>' in section
     assert "Team contribution + Team vision" in section
+
+
+def test_level_headings_keep_the_career_stages_the_cycle_opened_with(as_alice, self_assessment):
+    CareerStage.objects.filter(number=1).update(name_en="Starting out")
+    page = as_alice.get(form_url(self_assessment), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "· Learning and development</span>" in page and "Starting out" not in page
 
 
 def test_the_page_shows_the_progress_so_far(as_alice, self_assessment, employee):
@@ -223,12 +230,12 @@ def test_nothing_can_be_saved_once_the_cycle_is_closed(as_alice, self_assessment
 
 # Query budget --------------------------------------------------------------------------------
 
-# Session, user, the assessment (with cycle, people and counterpart), indicators with ratings and
-# required levels, career stage names.
-FORM_QUERIES = 5
+# Session, user, the assessment (with cycle, people and counterpart), indicators with ratings,
+# required levels and the career stages pinned with them.
+FORM_QUERIES = 4
 
 
-def test_the_empty_form_costs_at_most_five_queries(as_alice, self_assessment, django_assert_max_num_queries):
+def test_the_empty_form_costs_at_most_four_queries(as_alice, self_assessment, django_assert_max_num_queries):
     with django_assert_max_num_queries(FORM_QUERIES):
         as_alice.get(form_url(self_assessment))
 
