@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -244,7 +245,7 @@ def close_cycle(*, cycle: Cycle, closed_by: User) -> Cycle:
 
 def _validate_ratings(assessment: Assessment, ratings: Mapping[str, RatingInput]) -> dict[str, int]:
     """Indicator ids by code for the ratings given; every bad value is reported, nothing is written."""
-    ids = dict(CycleIndicator.objects.filter(cycle_id=assessment.cycle_id).values_list("code", "id"))
+    ids = dict(CycleIndicator.objects.filter(cycle_id=assessment.cycle_id).order_by().values_list("code", "id"))
     errors: dict[str, list[str]] = defaultdict(list)
     for code, rating in ratings.items():
         if code not in ids:
@@ -323,11 +324,12 @@ def _upsert_ratings(assessment: Assessment, ratings: Mapping[int, RatingInput], 
 
 def _describe_changes(assessment: Assessment, ratings: Mapping[str, RatingInput], ids: Mapping[str, int]) -> list[str]:
     """What a save changes, e.g. "MKT-1-01: 1 → 2", for the audit log; unchanged ratings are left out."""
+    # All of the assessment's ratings, at most one per indicator: cheaper than naming up to 122 of them in the query.
     previous = {
         indicator_id: (score, note)
-        for indicator_id, score, note in Rating.objects.filter(
-            assessment=assessment, indicator_id__in=[ids[code] for code in ratings]
-        ).values_list("indicator_id", "score", "note")
+        for indicator_id, score, note in Rating.objects.filter(assessment=assessment).values_list(
+            "indicator_id", "score", "note"
+        )
     }
     changes = []
     for code in sorted(ratings):
@@ -515,13 +517,23 @@ def required_levels(employee: Employee) -> dict[int, int]:
     """Required level by competency id for the employee's position."""
     if employee.position_id is None:
         return {}
-    return dict(employee.position.required_levels.values_list("competency_id", "level"))  # type: ignore[union-attr]
+    required = RequiredLevel.objects.filter(position_id=employee.position_id).order_by()
+    return dict(required.values_list("competency_id", "level"))
+
+
+class RatedIndicator(Protocol):
+    """What the level rule reads of an indicator: a cycle indicator, or a row of its values."""
+
+    pk: int
+    competency_id: int
+    code: str
+    level_number: int | None
 
 
 def levels_from_scores(
     *,
     cycle: Cycle,
-    indicators: Iterable[CycleIndicator],
+    indicators: Iterable[RatedIndicator],
     scores: Mapping[int, int | None],
     competencies: Iterable[Competency],
     required: Mapping[int, int],
@@ -547,7 +559,12 @@ def levels_from_scores(
 def assessment_levels(*, assessment: Assessment) -> list[CompetencyLevel]:
     """Every competency's level or degree for this assessment, with its reason and gap."""
     cycle = assessment.cycle
-    indicators = list(CycleIndicator.objects.filter(cycle=cycle).order_by("position"))
+    # Plain values: the rule needs four fields of each of the 122 indicators, not model instances with their texts.
+    indicators = (
+        CycleIndicator.objects.filter(cycle_id=cycle.pk)
+        .order_by("position")
+        .values_list("pk", "competency_id", "code", "level_number", named=True)
+    )
     scores = dict(Rating.objects.filter(assessment=assessment).values_list("indicator_id", "score"))
     competencies = Competency.objects.filter(track_id=cycle.track_id).order_by("order")
     return levels_from_scores(

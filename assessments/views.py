@@ -278,7 +278,9 @@ def _form_assessment(request: HttpRequest, pk: int) -> Assessment:
     counterpart = _counterpart()
     queryset = (
         Assessment.objects.visible_to(request.user)  # type: ignore[arg-type]
-        .select_related("cycle", "employee__user", "employee__department", "employee__position", "employee__manager")
+        # Only the employee's user id is read, so their user row is not joined: each join costs the planner more than
+        # the row would.
+        .select_related("cycle", "employee__department", "employee__position", "employee__manager")
         .annotate(
             counterpart_id=Subquery(counterpart.values("pk")[:1]),
             counterpart_status=Subquery(counterpart.values("status")[:1]),
@@ -328,9 +330,10 @@ def indicator_rows(
             their_score=F("theirs__score"),
             their_note=F("theirs__note"),
             required=Subquery(
-                RequiredLevel.objects.filter(
-                    Q(position_id=position_id), competency_id=OuterRef("competency_id")
-                ).values("level")[:1]
+                # One row per position and competency: no ordering, which would join three tables per indicator.
+                RequiredLevel.objects.filter(Q(position_id=position_id), competency_id=OuterRef("competency_id"))
+                .order_by()
+                .values("level")[:1]
             ),
         )
         .order_by("position")
@@ -378,12 +381,6 @@ def _levels_for(
     return services.levels_from_scores(
         cycle=cycle, indicators=rows, scores=scores, competencies=competencies, required=required
     )
-
-
-def _saved_levels(assessment: Assessment) -> list[services.CompetencyLevel]:
-    """The levels after a save, from the same single query the form reads them with."""
-    rows = indicator_rows(cycle_id=assessment.cycle_id, position_id=assessment.employee.position_id, mine=assessment.pk)
-    return _levels_for(assessment.cycle, rows, {row.pk: row.my_score for row in rows})  # type: ignore[attr-defined]
 
 
 def _render_form(
@@ -502,7 +499,7 @@ def _save_ratings(request: HttpRequest, assessment: Assessment) -> HttpResponse:
             "message": message,
         }
         if assessment.kind == Assessment.Kind.MANAGER:
-            levels = _saved_levels(assessment)
+            levels = services.assessment_levels(assessment=assessment)
             # A handful of distinct gaps among the competencies: each badge is rendered once.
             gap_html = {gap: render_to_string("assessments/_gap.html", {"gap": gap}) for gap in {x.gap for x in levels}}
             payload["levels"] = [

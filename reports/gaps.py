@@ -140,8 +140,11 @@ def _load(cycle: Cycle, employees: QuerySet[Employee]) -> tuple[list[Competency]
     competencies = list(Competency.objects.filter(track_id=cycle.track_id).order_by("order"))
     position_ids = {p.position_id for p in people if p.position_id is not None}
     required: dict[int, dict[int, int]] = defaultdict(dict)
-    for position_id, competency_id, level in RequiredLevel.objects.filter(position_id__in=position_ids).values_list(
-        "position_id", "competency_id", "level"
+    # Read into a dict, so unordered: the model's ordering would join positions, tracks and competencies.
+    for position_id, competency_id, level in (
+        RequiredLevel.objects.filter(position_id__in=position_ids)
+        .order_by()
+        .values_list("position_id", "competency_id", "level")
     ):
         required[position_id][competency_id] = level
     assessments = list(Assessment.objects.filter(cycle=cycle, employee__in=[p.pk for p in people]))
@@ -465,9 +468,9 @@ def _group(cycle: Cycle, members: dict[str, Any], row_kind: str, **context: Any)
     )
     required = {
         (position_id, competency_id): level
-        for position_id, competency_id, level in RequiredLevel.objects.filter(
-            competency__track_id=cycle.track_id
-        ).values_list("position_id", "competency_id", "level")
+        for position_id, competency_id, level in RequiredLevel.objects.filter(competency__track_id=cycle.track_id)
+        .order_by()
+        .values_list("position_id", "competency_id", "level")
     }
     key = ROW_FIELDS[row_kind][0]
     rows = _rows(cycle, participants(cycle).filter(**members), row_kind)
