@@ -6,11 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -559,13 +559,15 @@ def levels_from_scores(
 def assessment_levels(*, assessment: Assessment) -> list[CompetencyLevel]:
     """Every competency's level or degree for this assessment, with its reason and gap."""
     cycle = assessment.cycle
-    # Plain values: the rule needs four fields of each of the 122 indicators, not model instances with their texts.
-    indicators = (
+    # Plain values with the assessment's score: the rule needs four fields of each of the 122 indicators, not model
+    # instances with their texts.
+    indicators: list[Any] = list(
         CycleIndicator.objects.filter(cycle_id=cycle.pk)
+        .annotate(rating=FilteredRelation("ratings", condition=Q(ratings__assessment_id=assessment.pk)))
         .order_by("position")
-        .values_list("pk", "competency_id", "code", "level_number", named=True)
+        .values_list("pk", "competency_id", "code", "level_number", "rating__score", named=True)
     )
-    scores = dict(Rating.objects.filter(assessment=assessment).values_list("indicator_id", "score"))
+    scores = {indicator.pk: indicator.rating__score for indicator in indicators}
     competencies = Competency.objects.filter(track_id=cycle.track_id).order_by("order")
     return levels_from_scores(
         cycle=cycle,
