@@ -3,11 +3,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_1k valgrind --tool=callgrind \\
         --callgrind-out-file=bench/results/callgrind.%p .venv/bin/python bench/pdf_instructions.py --language en
 
-Time on a shared machine swings by a third from one render to the next; callgrind counts instructions, which do not
-depend on what else the machine is doing, so a change of a few percent shows. The script renders one report's final
-HTML, then for each font renders it on a fresh thread (a font configuration of its own) once to warm up and once
-between zeroing callgrind's counters and dumping them (`callgrind_control -z` / `-d`); it prints the instructions of
-each measured render. Run without valgrind, it prints milliseconds instead.
+Callgrind counts instructions, which do not depend on what else the machine is doing (bench/callgrind.py).
+The script renders one report's final HTML, then for each font renders it on a fresh thread (a font
+configuration of its own) once to warm up and once between zeroing callgrind's counters and dumping them
+(`callgrind_control -z` / `-d`); it prints the instructions of each measured render. Run without valgrind, it
+prints milliseconds instead.
 """
 
 # ruff: noqa: E402  (a script started from the shell has to set Django up before importing the project)
@@ -19,10 +19,7 @@ if __name__ == "__main__":
     bootstrap.configure()
 
 import argparse
-import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,31 +30,16 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone, translation
 
+from bench.callgrind import counting as callgrind_counting
+from bench.callgrind import instructions
 from bench.endpoints import benchmark_cycle
 from bench.pdf import LANGUAGES, assessed_people
-
-CALLGRIND_CONTROL = shutil.which("callgrind_control")
-
-
-def under_callgrind() -> bool:
-    return "vgpreload" in Path("/proc/self/maps").read_text()
 
 
 def in_thread(work: Callable[[], None]) -> None:
     thread = threading.Thread(target=work)
     thread.start()
     thread.join()
-
-
-def callgrind_total(out_file_pattern: str, label: str) -> int | None:
-    """The instruction total of the dump named `label`, from callgrind's output files."""
-    for _attempt in range(50):
-        for path in Path(out_file_pattern).parent.glob(Path(out_file_pattern).name + "*"):
-            text = path.read_text(errors="replace")
-            if f"desc: Trigger: dump {label}\n" in text and (match := re.search(r"^summary: (\d+)$", text, re.M)):
-                return int(match.group(1))
-        time.sleep(0.2)
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,22 +76,22 @@ def main(argv: list[str] | None = None) -> int:
             htmls["whole Noto"] = render_html(TEMPLATES[ReportKind.GAP_REPORT], {"report": context})
         settings.REPORT_FONT_DIR = font_dir
     freeze_startup_objects()
-    counting = under_callgrind() and CALLGRIND_CONTROL is not None
+    counting = callgrind_counting()
     for label, html in htmls.items():
         dump = re.sub(r"\W+", "-", f"{args.language}-{label}")
 
         def render(html: str = html, dump: str = dump, label: str = label) -> None:
             html_to_pdf(html)
             if counting:
-                subprocess.run([CALLGRIND_CONTROL, "-z", str(os.getpid())], check=True, capture_output=True)
-            started = time.perf_counter()
-            pdf = html_to_pdf(html)
-            elapsed = (time.perf_counter() - started) * 1000
-            if counting:
-                subprocess.run([CALLGRIND_CONTROL, "-d", dump, str(os.getpid())], check=True, capture_output=True)
-                total = callgrind_total(f"{args.out}.{os.getpid()}", dump) or 0
-                print(f"{args.language:<7} {label:<11} {total / 1e9:.3f} billion instructions, {len(pdf) // 1024} KB")
+                pdfs: list[bytes] = []
+                total = instructions(lambda: pdfs.append(html_to_pdf(html)), label=dump, out_file_pattern=args.out)
+                print(
+                    f"{args.language:<7} {label:<11} {total / 1e9:.3f} billion instructions, {len(pdfs[0]) // 1024} KB"
+                )
             else:
+                started = time.perf_counter()
+                pdf = html_to_pdf(html)
+                elapsed = (time.perf_counter() - started) * 1000
                 print(f"{args.language:<7} {label:<11} {elapsed:.0f} ms, {len(pdf) // 1024} KB")
 
         in_thread(render)
