@@ -96,17 +96,11 @@ def weasyprint_alone(html: str) -> bytes:
 
 
 def weasyprint_alone_collector_paused(html: str) -> bytes:
-    """WeasyPrint alone called as ours calls it (collector paused, from a frame with its own frame stack, this
-    thread's font configuration): what is left between it and ours is our own work."""
-    from weasyprint import HTML
+    """WeasyPrint alone called as ours calls it, by the pipeline's own call (collector paused, reserved frame stack,
+    this thread's font configuration): what is left between it and ours is our own work."""
+    from reports.pdf import html_to_pdf
 
-    from reports.pdf import StaticFilesFetcher, font_configuration, garbage_collected_once, in_reserved_stack
-
-    with garbage_collected_once():
-        pdf = in_reserved_stack(
-            lambda: HTML(string=html, url_fetcher=StaticFilesFetcher()).write_pdf(font_config=font_configuration())
-        )
-    return pdf
+    return html_to_pdf(html)
 
 
 class Chromium:

@@ -18,6 +18,7 @@ if __name__ == "__main__":
     bootstrap.configure()
 
 import argparse
+import itertools
 import re
 import statistics
 import subprocess
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     subjects = find_subjects(cycle, 2)
     codes = indicator_codes(cycle)
     counted = counting()
-    rounds = iter(range(1, 1_000_000))
+    rounds = itertools.count(1)
     for endpoint in by_name(args.only):
         subject = subjects[endpoint.role][0]
         client = signed_in(subject)
