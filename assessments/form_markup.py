@@ -31,6 +31,10 @@ class FieldsetWords:
     their_rating: str
     choices: tuple[tuple[int, str], ...]
 
+    @property
+    def labels(self) -> dict[int, str]:
+        return dict(self.choices)
+
     @classmethod
     def for_page(cls, *, choices: Iterable[tuple[int, Any]], employee_name: str) -> FieldsetWords:
         return cls(
@@ -49,11 +53,15 @@ def fieldsets(
 ) -> SafeString:
     """The fieldsets of a group of indicators, in order."""
     # Safe: every value that is not our own markup went through escape() in _fieldset.
-    markup = "".join(_fieldset(item, words, can_rate, shows_counterpart) for item in items)
+    # The score labels are the page's escaped choices, not one lazy translation per indicator.
+    labels = words.labels
+    markup = "".join(_fieldset(item, words, labels, can_rate, shows_counterpart) for item in items)
     return mark_safe(markup)  # noqa: S308
 
 
-def _fieldset(item: FormItem, words: FieldsetWords, can_rate: bool, shows_counterpart: bool) -> str:
+def _fieldset(
+    item: FormItem, words: FieldsetWords, labels: dict[int, str], can_rate: bool, shows_counterpart: bool
+) -> str:
     code = escape(item.code)
     indicator = item.indicator
     errors = item.errors
@@ -88,7 +96,7 @@ def _fieldset(item: FormItem, words: FieldsetWords, can_rate: bool, shows_counte
         )
     else:
         if item.score is not None:
-            score = f'<span class="score-dot">{item.score}</span> {escape(item.score_label)}'
+            score = f'<span class="score-dot">{item.score}</span> {labels[item.score]}'
         else:
             score = f'<span class="score-dot none">–</span> {words.not_rated}'
         parts.append(f'<span class="read-score">{score}</span>')
@@ -97,7 +105,7 @@ def _fieldset(item: FormItem, words: FieldsetWords, can_rate: bool, shows_counte
     parts.append("</div>")
     if shows_counterpart:
         differs = " differs" if item.their_score != item.score and item.score is not None else ""
-        theirs = words.not_rated if item.their_score is None else f"{item.their_score} · {escape(item.their_label)}"
+        theirs = words.not_rated if item.their_score is None else f"{item.their_score} · {labels[item.their_score]}"
         parts.append(
             f'<aside class="beside{differs}" aria-label="{words.their_rating}">'
             f'<span class="label">{words.their_rating}</span><span class="value">{theirs}</span>'
