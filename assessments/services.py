@@ -524,10 +524,17 @@ def required_levels(employee: Employee) -> dict[int, int]:
 class RatedIndicator(Protocol):
     """What the level rule reads of an indicator: a cycle indicator, or a row of its values."""
 
-    pk: int
-    competency_id: int
-    code: str
-    level_number: int | None
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def competency_id(self) -> int: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def level_number(self) -> int | None: ...
 
 
 def levels_from_scores(

@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -50,7 +51,7 @@ from assessments.models import (
     User,
 )
 from assessments.navigation import Nav, nav_for
-from competency.models import Competency
+from competency.models import Competency, pick_language
 from notifications.services import recent_for
 from reports.charts import RadarChart, RadarSeries
 
@@ -216,7 +217,7 @@ def home(request: HttpRequest) -> HttpResponse:
 class FormItem:
     """One indicator as the form shows it: the rater's choice, note and errors, and the other side's."""
 
-    indicator: CycleIndicator
+    indicator: IndicatorRow
     score: int | None
     note: str
     their_score: int | None = None
@@ -230,14 +231,6 @@ class FormItem:
     @property
     def anchor(self) -> str:
         return f"ind-{self.indicator.code}"
-
-    @property
-    def score_label(self) -> str:
-        return _score_label(self.score)
-
-    @property
-    def their_label(self) -> str:
-        return _score_label(self.their_score)
 
 
 def _score_label(score: int | None) -> str:
@@ -315,20 +308,46 @@ def _shows_counterpart(assessment: Assessment) -> bool:
     return assessment.kind == Assessment.Kind.MANAGER and assessment.counterpart_status in SUBMITTED  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One indicator of a cycle's form with two assessments' ratings and the position's required level."""
+
+    pk: int
+    competency: Competency
+    code: str
+    position: int
+    level_number: int | None
+    text: str
+    is_drafted: bool
+    stages: str
+    my_score: int | None
+    my_note: str | None
+    their_score: int | None
+    their_note: str | None
+    required: int | None
+
+    @property
+    def competency_id(self) -> int:
+        return self.competency.pk
+
+
+_ROW_FIELDS = ("pk", "code", "position", "level_number", "text_zh", "text_en", "is_drafted", "stages_zh", "stages_en")
+_COMPETENCY_FIELDS = tuple(field.attname for field in Competency._meta.concrete_fields)
+
+
 def indicator_rows(
     *, cycle_id: int, position_id: int | None, mine: int | None, theirs: int | None = None
-) -> list[CycleIndicator]:
-    """A cycle's indicators in form order with two assessments' ratings and the required level, in one query."""
+) -> list[IndicatorRow]:
+    """A cycle's indicators in form order with two assessments' ratings and the required level, in one query.
+
+    Plain values, not model instances: 122 indicators with their competency joined made 244 instances, half the
+    query's time in Python. The seven competencies are built once each from the same rows.
+    """
     queryset = (
         CycleIndicator.objects.filter(cycle_id=cycle_id)
-        .select_related("competency")
         .annotate(
             mine=FilteredRelation("ratings", condition=Q(ratings__assessment_id=mine)),
-            my_score=F("mine__score"),
-            my_note=F("mine__note"),
             theirs=FilteredRelation("ratings", condition=Q(ratings__assessment_id=theirs)),
-            their_score=F("theirs__score"),
-            their_note=F("theirs__note"),
             required=Subquery(
                 # One row per position and competency: no ordering, which would join three tables per indicator.
                 RequiredLevel.objects.filter(Q(position_id=position_id), competency_id=OuterRef("competency_id"))
@@ -337,12 +356,53 @@ def indicator_rows(
             ),
         )
         .order_by("position")
+        .values_list(
+            *_ROW_FIELDS,
+            "mine__score",
+            "mine__note",
+            "theirs__score",
+            "theirs__note",
+            "required",
+            *(f"competency__{name}" for name in _COMPETENCY_FIELDS),
+        )
     )
-    return list(queryset)
+    language = get_language()
+    competencies: dict[int, Competency] = {}
+    rows = []
+    split = len(_ROW_FIELDS) + 5
+    for values in queryset:
+        pk, code, position, level_number, text_zh, text_en, is_drafted, stages_zh, stages_en = values[
+            : len(_ROW_FIELDS)
+        ]
+        my_score, my_note, their_score, their_note, required = values[len(_ROW_FIELDS) : split]
+        competency_values = values[split:]
+        competency = competencies.get(competency_values[0])
+        if competency is None:
+            competency = competencies[competency_values[0]] = Competency.from_db(
+                queryset.db, list(_COMPETENCY_FIELDS), competency_values
+            )
+        rows.append(
+            IndicatorRow(
+                pk=pk,
+                competency=competency,
+                code=code,
+                position=position,
+                level_number=level_number,
+                text=pick_language(text_zh, text_en, language),
+                is_drafted=is_drafted,
+                stages=pick_language(stages_zh, stages_en, language),
+                my_score=my_score,
+                my_note=my_note,
+                their_score=their_score,
+                their_note=their_note,
+                required=required,
+            )
+        )
+    return rows
 
 
 def _build_sections(
-    rows: Iterable[CycleIndicator],
+    rows: Iterable[IndicatorRow],
     *,
     shows_counterpart: bool,
     posted: dict[str, tuple[int | None, str]] | None = None,
@@ -356,17 +416,17 @@ def _build_sections(
         competency = row.competency
         section = sections.get(competency.pk)
         if section is None:
-            section = sections[competency.pk] = FormSection(competency, row.required, [])  # type: ignore[attr-defined]
+            section = sections[competency.pk] = FormSection(competency, row.required, [])
         if not section.groups or section.groups[-1].level != row.level_number:
             section.groups.append(FormGroup(row.level_number, row.stages if row.level_number else "", []))
-        score, note = posted.get(row.code, (row.my_score, row.my_note or ""))  # type: ignore[attr-defined]
+        score, note = posted.get(row.code, (row.my_score, row.my_note or ""))
         section.groups[-1].items.append(
             FormItem(
                 indicator=row,
                 score=score,
                 note=note,
-                their_score=row.their_score if shows_counterpart else None,  # type: ignore[attr-defined]
-                their_note=(row.their_note or "") if shows_counterpart else "",  # type: ignore[attr-defined]
+                their_score=row.their_score if shows_counterpart else None,
+                their_note=(row.their_note or "") if shows_counterpart else "",
                 errors=errors.get(row.code, []),
             )
         )
@@ -374,10 +434,10 @@ def _build_sections(
 
 
 def _levels_for(
-    cycle: Cycle, rows: list[CycleIndicator], scores: dict[int, int | None]
+    cycle: Cycle, rows: list[IndicatorRow], scores: dict[int, int | None]
 ) -> list[services.CompetencyLevel]:
     competencies = list({row.competency_id: row.competency for row in rows}.values())
-    required = {row.competency_id: row.required for row in rows if row.required is not None}  # type: ignore[attr-defined]
+    required = {row.competency_id: row.required for row in rows if row.required is not None}
     return services.levels_from_scores(
         cycle=cycle, indicators=rows, scores=scores, competencies=competencies, required=required
     )
@@ -407,7 +467,7 @@ def _render_form(
         errors=errors,
     )
     is_manager_form = assessment.kind == Assessment.Kind.MANAGER
-    levels = _levels_for(assessment.cycle, rows, {row.pk: row.my_score for row in rows}) if is_manager_form else []  # type: ignore[attr-defined]
+    levels = _levels_for(assessment.cycle, rows, {row.pk: row.my_score for row in rows}) if is_manager_form else []
     can_rate = permissions.can_rate(user, assessment)
     words = form_markup.FieldsetWords.for_page(choices=Rating.Score.choices, employee_name=assessment.employee.name)
     for section in sections:
@@ -661,7 +721,7 @@ class ResultRow:
 
 @dataclass(frozen=True)
 class AgendaItem:
-    indicator: CycleIndicator
+    indicator: IndicatorRow
     self_score: int
     manager_score: int
     self_note: str
@@ -703,19 +763,19 @@ def results(request: HttpRequest, cycle_pk: int, employee_pk: int) -> HttpRespon
         theirs=manager_assessment.pk if manager_assessment else None,
     )
     self_levels = (
-        {lv.competency.pk: lv for lv in _levels_for(cycle, rows, {r.pk: r.my_score for r in rows})}  # type: ignore[attr-defined]
+        {lv.competency.pk: lv for lv in _levels_for(cycle, rows, {r.pk: r.my_score for r in rows})}
         if self_assessment
         else {}
     )
     manager_levels = (
-        {lv.competency.pk: lv for lv in _levels_for(cycle, rows, {r.pk: r.their_score for r in rows})}  # type: ignore[attr-defined]
+        {lv.competency.pk: lv for lv in _levels_for(cycle, rows, {r.pk: r.their_score for r in rows})}
         if manager_assessment
         else {}
     )
     competencies = sorted(
         {r.competency_id: r.competency for r in rows}.values(), key=lambda c: (not c.is_generic, c.order)
     )
-    required = {r.competency_id: r.required for r in rows}  # type: ignore[attr-defined]
+    required = {r.competency_id: r.required for r in rows}
     table = [ResultRow(c, required.get(c.pk), self_levels.get(c.pk), manager_levels.get(c.pk)) for c in competencies]
     chart = RadarChart(
         # Codes, not names: full names do not fit beside the chart, and the table next to it names them.
@@ -737,9 +797,9 @@ def results(request: HttpRequest, cycle_pk: int, employee_pk: int) -> HttpRespon
     )
     agenda = sorted(
         (
-            AgendaItem(r, r.my_score, r.their_score, r.my_note or "", r.their_note or "")  # type: ignore[attr-defined]
+            AgendaItem(r, r.my_score, r.their_score, r.my_note or "", r.their_note or "")
             for r in rows
-            if r.my_score is not None and r.their_score is not None and r.my_score != r.their_score  # type: ignore[attr-defined]
+            if r.my_score is not None and r.their_score is not None and r.my_score != r.their_score
         ),
         key=lambda item: (-abs(item.difference), item.indicator.position),
     )
