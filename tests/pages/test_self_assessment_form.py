@@ -55,6 +55,13 @@ def test_every_drafted_indicator_carries_the_badge(as_alice, self_assessment):
     assert sum("badge drafted" in legend for legend in legends) == 7
 
 
+def test_indicator_texts_are_in_the_readers_language(as_alice, self_assessment):
+    chinese = as_alice.get(form_url(self_assessment), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = as_alice.get(form_url(self_assessment), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="code">COMM-01</span> 喜欢与他人沟通' in chinese
+    assert '<span class="code">COMM-01</span> Enjoys communicating with others' in english
+
+
 def test_generic_competencies_come_before_professional_ones(as_alice, self_assessment):
     page = as_alice.get(form_url(self_assessment)).content.decode()
     assert page.index('id="c-COORD"') < page.index('id="c-MKT"')
@@ -106,6 +113,11 @@ def test_the_manager_reads_the_self_assessment_once_submitted(as_mallory, submit
     page = as_mallory.get(form_url(submitted_self)).content.decode()
     assert 'id="rating-form"' not in page
     assert '<span class="score-dot">2</span>' in page
+
+
+def test_a_read_only_rating_shows_the_label_of_its_score(as_mallory, submitted_self):
+    page = as_mallory.get(form_url(submitted_self), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="score-dot">2</span> Usually' in page
 
 
 def test_hr_reads_a_draft_without_being_able_to_change_it(as_hr, self_assessment):
