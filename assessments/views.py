@@ -332,7 +332,7 @@ class IndicatorRow:
 
 
 _ROW_FIELDS = ("pk", "code", "position", "level_number", "text_zh", "text_en", "is_drafted", "stages_zh", "stages_en")
-_COMPETENCY_FIELDS = tuple(field.attname for field in Competency._meta.concrete_fields)
+_COMPETENCY_FIELDS = tuple(field.attname for field in Competency._meta.concrete_fields)  # the id first
 
 
 def indicator_rows(
@@ -369,13 +369,9 @@ def indicator_rows(
     language = get_language()
     competencies: dict[int, Competency] = {}
     rows = []
-    split = len(_ROW_FIELDS) + 5
     for values in queryset:
-        pk, code, position, level_number, text_zh, text_en, is_drafted, stages_zh, stages_en = values[
-            : len(_ROW_FIELDS)
-        ]
-        my_score, my_note, their_score, their_note, required = values[len(_ROW_FIELDS) : split]
-        competency_values = values[split:]
+        pk, code, position, level_number, text_zh, text_en, is_drafted, stages_zh, stages_en, *rest = values
+        my_score, my_note, their_score, their_note, required, *competency_values = rest
         competency = competencies.get(competency_values[0])
         if competency is None:
             competency = competencies[competency_values[0]] = Competency.from_db(
