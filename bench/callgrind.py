@@ -43,4 +43,11 @@ def instructions(work: Callable[[], None], *, label: str, out_file_pattern: str)
     subprocess.run([CALLGRIND_CONTROL, "-z", str(os.getpid())], check=True, capture_output=True)
     work()
     subprocess.run([CALLGRIND_CONTROL, "-d", label, str(os.getpid())], check=True, capture_output=True)
-    return callgrind_total(f"{out_file_pattern}.{os.getpid()}", label) or 0
+    total = callgrind_total(f"{out_file_pattern}.{os.getpid()}", label)
+    if total is None:
+        # Otherwise a mismatched prefix would print 0 instructions as if it were a measurement.
+        raise SystemExit(
+            f"no callgrind dump {label!r} found as {out_file_pattern}.{os.getpid()}*: give the script an output prefix "
+            "(--out) that matches valgrind's --callgrind-out-file"
+        )
+    return total
