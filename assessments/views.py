@@ -233,10 +233,6 @@ class FormItem:
         return f"ind-{self.indicator.code}"
 
 
-def _score_label(score: int | None) -> str:
-    return str(Rating.Score(score).label) if score is not None else ""
-
-
 @dataclass
 class FormGroup:
     """Indicators of one level of a professional competency (or all of a generic one)."""
@@ -722,18 +718,12 @@ class AgendaItem:
     manager_score: int
     self_note: str
     manager_note: str
+    self_label: str
+    manager_label: str
 
     @property
     def difference(self) -> int:
         return self.manager_score - self.self_score
-
-    @property
-    def self_label(self) -> str:
-        return _score_label(self.self_score)
-
-    @property
-    def manager_label(self) -> str:
-        return _score_label(self.manager_score)
 
 
 @login_required
@@ -791,9 +781,19 @@ def results(request: HttpRequest, cycle_pk: int, employee_pk: int) -> HttpRespon
         ),
         title=_("Levels of %(name)s against the position") % {"name": employee.name},
     )
+    # Each score's label translated once for the page, not twice for every indicator of the agenda.
+    labels = {value: str(label) for value, label in Rating.Score.choices}
     agenda = sorted(
         (
-            AgendaItem(r, r.my_score, r.their_score, r.my_note or "", r.their_note or "")
+            AgendaItem(
+                r,
+                r.my_score,
+                r.their_score,
+                r.my_note or "",
+                r.their_note or "",
+                labels[r.my_score],
+                labels[r.their_score],
+            )
             for r in rows
             if r.my_score is not None and r.their_score is not None and r.my_score != r.their_score
         ),
