@@ -919,6 +919,15 @@ def completion_by(cycle: Cycle, group: str) -> list[CompletionRow]:
 
 # The participants table shows this many people a page; completion figures cover the whole cycle.
 PARTICIPANTS_PAGE_SIZE = 50
+# At company size a cycle has a thousand teams: the page shows those furthest behind, the rest one link away.
+TEAMS_SHOWN = 25
+
+
+def furthest_behind(teams: list[CompletionRow]) -> list[CompletionRow]:
+    """Teams with the fewest manager ratings submitted first, then the fewest self-assessments, then by name."""
+    return sorted(
+        teams, key=lambda team: (team.manager_submitted / team.participants, team.self_submitted / team.participants)
+    )
 
 
 @dataclass(frozen=True)
@@ -991,6 +1000,15 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         people[assessment.employee_id][assessment.kind] = assessment
     query = request.GET.copy()
     query.pop("page", None)
+    teams = completion_by(cycle, "manager")
+    all_teams = request.GET.get("teams") == "all"
+    shown_teams = teams if all_teams or len(teams) <= TEAMS_SHOWN else furthest_behind(teams)[:TEAMS_SHOWN]
+    teams_query = request.GET.copy()
+    teams_query.pop("page", None)
+    if all_teams:
+        teams_query.pop("teams")
+    else:
+        teams_query["teams"] = "all"
     return render(
         request,
         "assessments/cycle_detail.html",
@@ -999,7 +1017,10 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "completion": CycleCompletion(cycle),
             "by_department": completion_by(cycle, "department"),
-            "by_manager": completion_by(cycle, "manager"),
+            "by_manager": shown_teams,
+            "teams_total": len(teams),
+            "all_teams": all_teams,
+            "teams_query": teams_query.urlencode(),
             "people": list(people.values()),
             "page": page,
             "filters": filters,

@@ -175,6 +175,25 @@ def test_completion_is_shown_by_manager(as_hr, cycle, submitted_self):
     assert "0 (0%)" in table.split("Oscar", 1)[1].split("</tr>", 1)[0]
 
 
+def test_at_company_size_the_teams_furthest_behind_are_shown_first(as_hr, cycle, submitted_self, monkeypatch):
+    monkeypatch.setattr(views, "TEAMS_SHOWN", 1)
+    page = as_hr.get(detail_url(cycle)).content.decode()
+    table = page.split('id="by-manager"', 1)[1].split("</table>", 1)[0]
+    # Neither team has its manager ratings in; Alice has submitted her self-assessment, Oscar's report has not.
+    assert "Oscar" in table and "Mallory" not in table
+    assert "The 1 teams furthest behind of 2" in page
+
+
+def test_every_team_is_one_link_away(as_hr, cycle, submitted_self, monkeypatch):
+    monkeypatch.setattr(views, "TEAMS_SHOWN", 1)
+    page = as_hr.get(detail_url(cycle)).content.decode()
+    assert 'href="?teams=all#by-manager-heading">Show all 2 teams</a>' in page
+    everyone = as_hr.get(detail_url(cycle), {"teams": "all"}).content.decode()
+    table = everyone.split('id="by-manager"', 1)[1].split("</table>", 1)[0]
+    assert table.index("Mallory") < table.index("Oscar")
+    assert "Show only the teams furthest behind" in everyone
+
+
 def test_someone_who_is_not_hr_is_refused_the_completion_page(as_mallory, cycle):
     assert as_mallory.get(detail_url(cycle)).status_code == 403
 
