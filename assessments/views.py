@@ -1003,8 +1003,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     teams = completion_by(cycle, "manager")
     all_teams = request.GET.get("teams") == "all"
     shown_teams = teams if all_teams or len(teams) <= TEAMS_SHOWN else furthest_behind(teams)[:TEAMS_SHOWN]
-    teams_query = request.GET.copy()
-    teams_query.pop("page", None)
+    # The same filters, with the other choice of teams.
+    teams_query = query.copy()
     if all_teams:
         teams_query.pop("teams")
     else:
